@@ -1,0 +1,40 @@
+package dev.gale.compute;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/** Finds backends at run time and opens one from a device spec such as {@code cpu}. */
+public final class Backends {
+
+    private Backends() {
+    }
+
+    public static List<BackendProvider> providers() {
+        List<BackendProvider> providers = new ArrayList<>();
+        ServiceLoader.load(BackendProvider.class).forEach(providers::add);
+        return providers;
+    }
+
+    /** Every device every provider can open now. */
+    public static List<DeviceDescription> devices() {
+        return providers().stream().flatMap(p -> p.devices().stream()).toList();
+    }
+
+    /**
+     * Opens {@code spec} ({@code name} or {@code name:device}). An unknown or absent device is an
+     * {@link IllegalArgumentException} naming what is present: never a silent fallback.
+     */
+    public static Backend open(String spec, int threads) {
+        int colon = spec.indexOf(':');
+        String name = colon < 0 ? spec : spec.substring(0, colon);
+        String device = colon < 0 ? "" : spec.substring(colon + 1);
+        for (BackendProvider provider : providers()) {
+            if (provider.name().equals(name)) {
+                return provider.open(device, threads);
+            }
+        }
+        throw new IllegalArgumentException("no backend '" + name + "'; present: "
+                + devices().stream().map(DeviceDescription::spec).toList());
+    }
+}

@@ -1,0 +1,205 @@
+package dev.gale.compute;
+
+import java.util.Objects;
+
+/**
+ * The kernels every backend implements. Matrices are row-major; {@code rows x cols} means element
+ * (r, c) lives at {@code r * cols + c}. Each record checks its shapes against its buffers, so a plan
+ * that compiles on one backend is well-formed on all of them.
+ *
+ * <p>Output buffers are written, never read, unless the op says so (accumulating ops, in-place
+ * updates): an op must fully overwrite what it produces even if the buffer holds NaN.
+ */
+public sealed interface Op {
+
+    /**
+     * {@code C = alpha * op(A) * op(B) + beta * C}, with op(A) of shape m x k and op(B) of shape k x n.
+     * A is stored as m x k, or as k x m when {@code transposeA}; B as k x n, or n x k when
+     * {@code transposeB}. When {@code beta == 0}, C is not read.
+     */
+    record Gemm(Buffer a, boolean transposeA, Buffer b, boolean transposeB, Buffer c,
+                int m, int n, int k, float alpha, float beta) implements Op {
+        public Gemm {
+            positive(m, "m");
+            positive(n, "n");
+            positive(k, "k");
+            fits(a, (long) m * k, "A");
+            fits(b, (long) k * n, "B");
+            fits(c, (long) m * n, "C");
+        }
+    }
+
+    /**
+     * Adds {@code bias[c]} to every row of z in place, then writes {@code out = g(z)}; out may be z.
+     * {@code slope} is used by {@link Pointwise#LEAKY_RELU} only.
+     */
+    record BiasActivation(Buffer z, Buffer bias, Buffer out, int rows, int cols,
+                          Pointwise function, float slope) implements Op {
+        public BiasActivation {
+            positive(rows, "rows");
+            positive(cols, "cols");
+            fits(z, (long) rows * cols, "z");
+            fits(bias, cols, "bias");
+            fits(out, (long) rows * cols, "out");
+            Objects.requireNonNull(function, "function");
+        }
+    }
+
+    /** {@code out[r] = softmax(z[r])}, computed with the row maximum subtracted. */
+    record RowSoftmax(Buffer z, Buffer out, int rows, int cols) implements Op {
+        public RowSoftmax {
+            positive(rows, "rows");
+            positive(cols, "cols");
+            fits(z, (long) rows * cols, "z");
+            fits(out, (long) rows * cols, "out");
+        }
+    }
+
+    /** {@code delta[i] *= g'(z[i])} over {@code count} elements, using z and a = g(z). */
+    record ActivationGradient(Buffer delta, Buffer z, Buffer a, int count,
+                              Pointwise function, float slope) implements Op {
+        public ActivationGradient {
+            positive(count, "count");
+            fits(delta, count, "delta");
+            fits(z, count, "z");
+            fits(a, count, "a");
+            Objects.requireNonNull(function, "function");
+        }
+    }
+
+    /**
+     * Maxout: {@code out[r, u] = max_p z[r, u * pieces + p]}, z being rows x (units * pieces) and out
+     * rows x units.
+     */
+    record MaxoutForward(Buffer z, Buffer out, int rows, int units, int pieces) implements Op {
+        public MaxoutForward {
+            positive(rows, "rows");
+            positive(units, "units");
+            positive(pieces, "pieces");
+            fits(z, (long) rows * units * pieces, "z");
+            fits(out, (long) rows * units, "out");
+        }
+    }
+
+    /**
+     * Routes each unit's delta to the piece that won the forward max (the first one on ties) and
+     * writes zero to the other pieces: {@code deltaZ} is rows x (units * pieces).
+     */
+    record MaxoutBackward(Buffer deltaOut, Buffer z, Buffer deltaZ, int rows, int units, int pieces)
+            implements Op {
+        public MaxoutBackward {
+            positive(rows, "rows");
+            positive(units, "units");
+            positive(pieces, "pieces");
+            fits(deltaOut, (long) rows * units, "deltaOut");
+            fits(z, (long) rows * units * pieces, "z");
+            fits(deltaZ, (long) rows * units * pieces, "deltaZ");
+        }
+    }
+
+    /**
+     * Writes {@code loss[0] = (1/rows) * sum over rows of the data term} (see {@link LossFunction})
+     * and, when {@code delta} is not null, {@code delta = output - target}. {@code logits} are the
+     * pre-activations of {@code output}; all are rows x cols.
+     */
+    record LossGradient(LossFunction function, Buffer output, Buffer logits, Buffer target,
+                        Buffer delta, Buffer loss, int rows, int cols) implements Op {
+        public LossGradient {
+            Objects.requireNonNull(function, "function");
+            positive(rows, "rows");
+            positive(cols, "cols");
+            fits(output, (long) rows * cols, "output");
+            fits(logits, (long) rows * cols, "logits");
+            fits(target, (long) rows * cols, "target");
+            if (delta != null) {
+                fits(delta, (long) rows * cols, "delta");
+            }
+            fits(loss, 1, "loss");
+        }
+    }
+
+    /**
+     * L2 penalty over {@code count} weights: {@code loss[0] += coefficient / 2 * sum w^2} and, when
+     * {@code gradient} is not null, {@code gradient += coefficient * w}. Callers pass weight
+     * buffers only, which is how bias weights stay unregularized.
+     */
+    record L2Penalty(Buffer weights, Buffer gradient, Buffer loss, int count, float coefficient)
+            implements Op {
+        public L2Penalty {
+            positive(count, "count");
+            fits(weights, count, "weights");
+            if (gradient != null) {
+                fits(gradient, count, "gradient");
+            }
+            fits(loss, 1, "loss");
+        }
+    }
+
+    /** {@code target[c] = alpha * sum_r source[r, c]}: bias gradients. */
+    record ColumnSums(Buffer source, Buffer target, int rows, int cols, float alpha) implements Op {
+        public ColumnSums {
+            positive(rows, "rows");
+            positive(cols, "cols");
+            fits(source, (long) rows * cols, "source");
+            fits(target, cols, "target");
+        }
+    }
+
+    /** {@code w -= lr * g}, lr read from {@code scalars} (see {@link StepScalars}). */
+    record SgdUpdate(Buffer weights, Buffer gradient, int count, Buffer scalars) implements Op {
+        public SgdUpdate {
+            positive(count, "count");
+            fits(weights, count, "weights");
+            fits(gradient, count, "gradient");
+            fits(scalars, StepScalars.LENGTH, "scalars");
+        }
+    }
+
+    /**
+     * Classical momentum {@code v = mu v - lr g; w += v}, or with {@code nesterov}
+     * {@code v = mu v - lr g; w += mu v - lr g}.
+     */
+    record MomentumUpdate(Buffer weights, Buffer gradient, Buffer velocity, int count,
+                          float momentum, boolean nesterov, Buffer scalars) implements Op {
+        public MomentumUpdate {
+            positive(count, "count");
+            fits(weights, count, "weights");
+            fits(gradient, count, "gradient");
+            fits(velocity, count, "velocity");
+            fits(scalars, StepScalars.LENGTH, "scalars");
+        }
+    }
+
+    /**
+     * Adam with decoupled weight decay (AdamW when {@code weightDecay > 0}):
+     * {@code m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+     * w -= lr * (m c1 / (sqrt(v c2) + eps) + weightDecay * w)}, with lr, c1 = 1/(1 - b1^t) and
+     * c2 = 1/(1 - b2^t) read from {@code scalars}.
+     */
+    record AdamUpdate(Buffer weights, Buffer gradient, Buffer firstMoment, Buffer secondMoment,
+                      int count, float beta1, float beta2, float epsilon, float weightDecay,
+                      Buffer scalars) implements Op {
+        public AdamUpdate {
+            positive(count, "count");
+            fits(weights, count, "weights");
+            fits(gradient, count, "gradient");
+            fits(firstMoment, count, "firstMoment");
+            fits(secondMoment, count, "secondMoment");
+            fits(scalars, StepScalars.LENGTH, "scalars");
+        }
+    }
+
+    private static void positive(int value, String name) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(name + " must be positive, got " + value);
+        }
+    }
+
+    private static void fits(Buffer buffer, long needed, String name) {
+        Objects.requireNonNull(buffer, name);
+        if (buffer.length() < needed) {
+            throw new IllegalArgumentException(
+                    name + " holds " + buffer.length() + " floats, the op needs " + needed);
+        }
+    }
+}
