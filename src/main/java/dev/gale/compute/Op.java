@@ -1,5 +1,8 @@
 package dev.gale.compute;
 
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -11,6 +14,27 @@ import java.util.Objects;
  * updates): an op must fully overwrite what it produces even if the buffer holds NaN.
  */
 public sealed interface Op {
+
+    /**
+     * Every buffer this op reads or writes, in declaration order, absent optional ones left out: what
+     * a backend checks for ownership and what a device backend must have resident.
+     */
+    default List<Buffer> buffers() {
+        List<Buffer> buffers = new ArrayList<>();
+        for (RecordComponent component : getClass().getRecordComponents()) {
+            if (component.getType() == Buffer.class) {
+                try {
+                    Object buffer = component.getAccessor().invoke(this);
+                    if (buffer != null) {
+                        buffers.add((Buffer) buffer);
+                    }
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException("cannot read " + component + " of " + this, e);
+                }
+            }
+        }
+        return buffers;
+    }
 
     /**
      * {@code C = alpha * op(A) * op(B) + beta * C}, with op(A) of shape m x k and op(B) of shape k x n.

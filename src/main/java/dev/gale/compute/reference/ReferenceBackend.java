@@ -67,7 +67,7 @@ public final class ReferenceBackend implements Backend {
     @Override
     public CompiledPlan compile(StepPlan plan) {
         List<Op> ops = plan.ops();
-        ops.forEach(this::checkOwnership);
+        ops.forEach(op -> op.buffers().forEach(this::data));
         return () -> ops.forEach(this::execute);
     }
 
@@ -77,21 +77,6 @@ public final class ReferenceBackend implements Backend {
 
     private double[] data(Buffer buffer) {
         return Backend.own(buffer, DoubleBuffer.class, this).data;
-    }
-
-    private void checkOwnership(Op op) {
-        for (var component : op.getClass().getRecordComponents()) {
-            if (component.getType() == Buffer.class) {
-                try {
-                    Object value = component.getAccessor().invoke(op);
-                    if (value != null) {
-                        data((Buffer) value);
-                    }
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
     }
 
     private void execute(Op op) {

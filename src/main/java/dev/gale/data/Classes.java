@@ -1,0 +1,36 @@
+package dev.gale.data;
+
+/**
+ * The class a row of outputs or targets stands for: the argmax over several columns, a 0.5 threshold
+ * for a single one (binary logistic).
+ */
+public final class Classes {
+
+    private Classes() {
+    }
+
+    public static int predicted(float[] outputs, int row, int width) {
+        int offset = row * width;
+        if (width == 1) {
+            return outputs[offset] >= 0.5f ? 1 : 0;
+        }
+        int best = 0;
+        for (int k = 1; k < width; k++) {
+            if (outputs[offset + k] > outputs[offset + best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /** How many of {@code rows} rows have the same class in both matrices. */
+    public static long matches(float[] predictions, float[] targets, int rows, int width) {
+        long correct = 0;
+        for (int row = 0; row < rows; row++) {
+            if (predicted(predictions, row, width) == predicted(targets, row, width)) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+}

@@ -1,0 +1,222 @@
+package dev.gale.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A multi-layer perceptron: its architecture, its cost (loss and L2 strength) and its parameters.
+ * Parameters are plain float arrays on the host; backends copy them in and out.
+ */
+public final class Network {
+
+    private final int inputs;
+    private final List<Layer> layers;
+    private final Loss loss;
+    private final double l2;
+    private final float[][] weights;
+    private final float[][] biases;
+
+    private Network(int inputs, List<Layer> layers, Loss loss, double l2) {
+        this.inputs = inputs;
+        this.layers = List.copyOf(layers);
+        this.loss = loss;
+        this.l2 = l2;
+        this.weights = new float[layers.size()][];
+        this.biases = new float[layers.size()][];
+        for (int l = 0; l < layers.size(); l++) {
+            weights[l] = new float[layers.get(l).linearUnits() * inputsOf(l)];
+            biases[l] = new float[layers.get(l).linearUnits()];
+        }
+    }
+
+    public static Builder builder(int inputs) {
+        return new Builder(inputs);
+    }
+
+    public int inputs() {
+        return inputs;
+    }
+
+    public int outputs() {
+        return layers.getLast().units();
+    }
+
+    public List<Layer> layers() {
+        return layers;
+    }
+
+    /** Width of layer l's input: the network input for l = 0, else the previous layer's units. */
+    public int inputsOf(int layer) {
+        return layer == 0 ? inputs : layers.get(layer - 1).units();
+    }
+
+    public Layer.Dense outputLayer() {
+        return (Layer.Dense) layers.getLast();
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    /** L2 strength lambda of the penalty lambda/(2m) * sum of squared weights, biases excluded. */
+    public double l2() {
+        return l2;
+    }
+
+    /** Layer l's weights, [linearUnits, inputsOf(l)] row-major: the live array. */
+    public float[] weights(int layer) {
+        return weights[layer];
+    }
+
+    /** Layer l's biases, [linearUnits]: the live array. */
+    public float[] bias(int layer) {
+        return biases[layer];
+    }
+
+    public long parameterCount() {
+        long count = 0;
+        for (int l = 0; l < layers.size(); l++) {
+            count += weights[l].length + biases[l].length;
+        }
+        return count;
+    }
+
+    /** Same architecture and cost, a copy of the parameters. */
+    public Network copy() {
+        Network copy = new Network(inputs, layers, loss, l2);
+        copy.copyParametersFrom(this);
+        return copy;
+    }
+
+    /** Overwrites this network's parameters with those of a network of the same shape. */
+    public void copyParametersFrom(Network other) {
+        if (!sameShape(other)) {
+            throw new IllegalArgumentException("cannot copy parameters between networks of different shapes: "
+                    + this + " and " + other);
+        }
+        for (int l = 0; l < layers.size(); l++) {
+            System.arraycopy(other.weights[l], 0, weights[l], 0, weights[l].length);
+            System.arraycopy(other.biases[l], 0, biases[l], 0, biases[l].length);
+        }
+    }
+
+    public boolean sameShape(Network other) {
+        return inputs == other.inputs && layers.equals(other.layers);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder().append(inputs);
+        for (Layer layer : layers) {
+            text.append(" -> ").append(switch (layer) {
+                case Layer.Dense d -> d.units() + " " + d.activation();
+                case Layer.Maxout m -> m.units() + " maxout(" + m.pieces() + ")";
+            });
+        }
+        text.append(", ").append(loss.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        if (l2 > 0) {
+            text.append(", l2 ").append(l2);
+        }
+        return text.toString();
+    }
+
+    /** Builds a network and rejects configurations that cannot be trained as asked. */
+    public static final class Builder {
+        private final int inputs;
+        private final List<Layer> layers = new ArrayList<>();
+        private Loss loss;
+        private double l2;
+        private Initializer initializer = new Initializer.XavierUniform();
+        private long seed = 1;
+
+        private Builder(int inputs) {
+            this.inputs = inputs;
+        }
+
+        public Builder dense(int units, Activation activation) {
+            layers.add(new Layer.Dense(units, activation));
+            return this;
+        }
+
+        public Builder maxout(int units, int pieces) {
+            layers.add(new Layer.Maxout(units, pieces));
+            return this;
+        }
+
+        public Builder loss(Loss loss) {
+            this.loss = loss;
+            return this;
+        }
+
+        /** L2 strength lambda >= 0; bias weights are never penalised. */
+        public Builder l2(double lambda) {
+            this.l2 = lambda;
+            return this;
+        }
+
+        /** How weights are drawn; Xavier uniform unless set. */
+        public Builder initializer(Initializer initializer) {
+            this.initializer = initializer;
+            return this;
+        }
+
+        /** Seed of the weight initialisation: same seed, same weights. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Network build() {
+            validate();
+            Network network = new Network(inputs, layers, loss, l2);
+            SplittableRandom random = new SplittableRandom(seed);
+            for (int l = 0; l < layers.size(); l++) {
+                initializer.fill(network.weights[l], network.inputsOf(l), layers.get(l).linearUnits(), random);
+            }
+            return network;
+        }
+
+        private void validate() {
+            require(inputs > 0, "the network needs at least one input, got " + inputs);
+            require(!layers.isEmpty(), "the network needs at least one layer");
+            require(loss != null, "choose a loss: logistic, softmax cross-entropy or mean squared error");
+            require(l2 >= 0 && Double.isFinite(l2), "L2 strength must be a finite number >= 0, got " + l2);
+            require(initializer != null, "initializer is null");
+            for (int l = 0; l < layers.size(); l++) {
+                Layer layer = layers.get(l);
+                boolean output = l == layers.size() - 1;
+                require(layer.units() > 0, "layer " + l + " needs at least one unit, got " + layer.units());
+                switch (layer) {
+                    case Layer.Maxout m -> {
+                        require(m.pieces() >= 2, "maxout layer " + l + " needs at least 2 pieces, got " + m.pieces());
+                        require(!output, "the output layer must be dense; maxout is for hidden layers");
+                    }
+                    case Layer.Dense d -> {
+                        require(d.activation() != null, "layer " + l + " has no activation");
+                        boolean softmax = d.activation().function() == Activation.Function.SOFTMAX;
+                        require(!softmax || output, "softmax is an output activation; hidden layer " + l + " uses it");
+                    }
+                }
+            }
+            Activation.Function out = ((Layer.Dense) layers.getLast()).activation().function();
+            switch (loss) {
+                case SOFTMAX_CROSS_ENTROPY -> require(out == Activation.Function.SOFTMAX,
+                        "softmax cross-entropy needs a softmax output layer, got " + out.name().toLowerCase());
+                case LOGISTIC -> require(out == Activation.Function.SIGMOID,
+                        "the logistic loss needs sigmoid outputs, got " + out.name().toLowerCase());
+                case MEAN_SQUARED_ERROR -> require(out != Activation.Function.SOFTMAX,
+                        "a softmax output goes with softmax cross-entropy, not mean squared error");
+            }
+            if (out == Activation.Function.SOFTMAX) {
+                require(layers.getLast().units() >= 2, "a softmax output needs at least 2 units");
+            }
+        }
+
+        private static void require(boolean condition, String message) {
+            if (!condition) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.gale.train;
+
+import dev.gale.compute.Buffer;
+import dev.gale.compute.LossFunction;
+import dev.gale.compute.Op;
+import dev.gale.compute.Pointwise;
+import dev.gale.compute.StepPlan;
+import dev.gale.compute.StepScalars;
+import dev.gale.nn.Activation;
+import dev.gale.nn.Layer;
+import dev.gale.nn.Loss;
+import dev.gale.nn.Network;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a network into step plans: the one place where the layer, loss and optimizer math becomes
+ * kernel calls, shared by every backend.
+ *
+ * <pre>
+ * forward:  Z = A_prev W^T + b, A = g(Z)            (maxout: A = max over pieces of Z)
+ * loss:     J = data term + lambda/(2m) sum W^2      (biases excluded)
+ * backward: dZ_L = H - Y (times g'(Z_L) for MSE on a non-identity output)
+ *           dW = dZ^T A_prev / m (+ lambda/m W), db = column sums of dZ / m
+ *           dA_prev = dZ W, dZ_prev = dA_prev * g'(Z_prev)
+ * update:   one optimizer kernel per parameter tensor
+ * </pre>
+ */
+final class StepPlanner {
+
+    private StepPlanner() {
+    }
+
+    /** Forward, loss, backward and update: one mini-batch step. */
+    static StepPlan trainingStep(ResidentNetwork r, int rows, Optimizer optimizer) {
+        List<Op> ops = gradientOps(r, rows);
+        for (ResidentNetwork.Parameter p : r.parameters) {
+            ops.add(update(r, p, optimizer));
+        }
+        return new StepPlan("train[" + rows + "]", ops);
+    }
+
+    /** Forward, loss and backward: the cost and its gradient, for gradient checks and conjugate gradient. */
+    static StepPlan gradient(ResidentNetwork r, int rows) {
+        return new StepPlan("gradient[" + rows + "]", gradientOps(r, rows));
+    }
+
+    /** Forward and the data term of the loss (no penalty): for evaluation in chunks. */
+    static StepPlan dataLoss(ResidentNetwork r, int rows) {
+        List<Op> ops = forward(r, rows);
+        ops.add(lossOp(r, rows, false));
+        return new StepPlan("loss[" + rows + "]", ops);
+    }
+
+    /** Forward, data term and penalty with coefficient lambda/rows: the whole cost of one batch. */
+    static StepPlan cost(ResidentNetwork r, int rows) {
+        List<Op> ops = forward(r, rows);
+        ops.add(lossOp(r, rows, false));
+        addPenalty(r, rows, ops);
+        return new StepPlan("cost[" + rows + "]", ops);
+    }
+
+    /** Adds lambda/(2 examples) sum W^2 to the loss buffer, which the caller zeroes first. */
+    static StepPlan penalty(ResidentNetwork r, int examples) {
+        List<Op> ops = new ArrayList<>();
+        addPenalty(r, examples, ops);
+        return new StepPlan("penalty", ops);
+    }
+
+    private static void addPenalty(ResidentNetwork r, int examples, List<Op> ops) {
+        if (r.network.l2() > 0) {
+            for (Buffer w : r.weights) {
+                ops.add(new Op.L2Penalty(w, null, r.loss, w.length(), (float) (r.network.l2() / examples)));
+            }
+        }
+    }
+
+    /** The forward pass alone: outputs in {@code r.a[last]}. */
+    static StepPlan prediction(ResidentNetwork r, int rows) {
+        return new StepPlan("predict[" + rows + "]", forward(r, rows));
+    }
+
+    /** The number of state tensors the optimizer keeps per parameter tensor. */
+    static int stateBuffers(Optimizer optimizer) {
+        return switch (optimizer) {
+            case Optimizer.Sgd s -> 0;
+            case Optimizer.Momentum m -> 1;
+            case Optimizer.Adam a -> 2;
+            case Optimizer.ConjugateGradient c -> 0;
+        };
+    }
+
+    /** Fills the step-scalar block for step {@code t} (1-based) at learning rate {@code lr}. */
+    static void stepScalars(Optimizer optimizer, long t, double lr, float[] scalars) {
+        scalars[StepScalars.LEARNING_RATE] = (float) lr;
+        if (optimizer instanceof Optimizer.Adam adam) {
+            scalars[StepScalars.FIRST_MOMENT_CORRECTION] = (float) (1 / (1 - Math.pow(adam.beta1(), t)));
+            scalars[StepScalars.SECOND_MOMENT_CORRECTION] = (float) (1 / (1 - Math.pow(adam.beta2(), t)));
+        }
+    }
+
+    private static List<Op> gradientOps(ResidentNetwork r, int rows) {
+        List<Op> ops = forward(r, rows);
+        ops.add(lossOp(r, rows, true));
+        backward(r, rows, ops);
+        return ops;
+    }
+
+    private static List<Op> forward(ResidentNetwork r, int rows) {
+        checkRows(r, rows);
+        List<Op> ops = new ArrayList<>();
+        Network network = r.network;
+        for (int l = 0; l < network.layers().size(); l++) {
+            Layer layer = network.layers().get(l);
+            int linear = layer.linearUnits();
+            ops.add(new Op.Gemm(r.layerInput(l), false, r.weights[l], true, r.z[l],
+                    rows, linear, r.inputsOf(l), 1f, 0f));
+            switch (layer) {
+                case Layer.Maxout m -> {
+                    ops.add(new Op.BiasActivation(r.z[l], r.biases[l], r.z[l], rows, linear, Pointwise.IDENTITY, 0f));
+                    ops.add(new Op.MaxoutForward(r.z[l], r.a[l], rows, m.units(), m.pieces()));
+                }
+                case Layer.Dense d when d.activation().function() == Activation.Function.SOFTMAX -> {
+                    ops.add(new Op.BiasActivation(r.z[l], r.biases[l], r.z[l], rows, linear, Pointwise.IDENTITY, 0f));
+                    ops.add(new Op.RowSoftmax(r.z[l], r.a[l], rows, linear));
+                }
+                case Layer.Dense d -> ops.add(new Op.BiasActivation(r.z[l], r.biases[l], r.a[l], rows, linear,
+                        pointwise(d.activation()), (float) d.activation().slope()));
+            }
+        }
+        return ops;
+    }
+
+    private static Op lossOp(ResidentNetwork r, int rows, boolean delta) {
+        int last = r.network.layers().size() - 1;
+        return new Op.LossGradient(lossFunction(r.network.loss()), r.a[last], r.z[last], r.target,
+                delta ? r.deltaZ[last] : null, r.loss, rows, r.network.outputs());
+    }
+
+    private static void backward(ResidentNetwork r, int rows, List<Op> ops) {
+        Network network = r.network;
+        int last = network.layers().size() - 1;
+        Activation output = network.outputLayer().activation();
+        if (network.loss() == Loss.MEAN_SQUARED_ERROR && output.function() != Activation.Function.IDENTITY) {
+            ops.add(new Op.ActivationGradient(r.deltaZ[last], r.z[last], r.a[last], rows * network.outputs(),
+                    pointwise(output), (float) output.slope()));
+        }
+        float perExample = 1f / rows;
+        for (int l = last; l >= 0; l--) {
+            int linear = network.layers().get(l).linearUnits();
+            int fanIn = r.inputsOf(l);
+            ops.add(new Op.Gemm(r.deltaZ[l], true, r.layerInput(l), false, r.weightGradients[l],
+                    linear, fanIn, rows, perExample, 0f));
+            if (network.l2() > 0) {
+                ops.add(new Op.L2Penalty(r.weights[l], r.weightGradients[l], r.loss, r.weights[l].length(),
+                        (float) (network.l2() / rows)));
+            }
+            ops.add(new Op.ColumnSums(r.deltaZ[l], r.biasGradients[l], rows, linear, perExample));
+            if (l > 0) {
+                propagate(r, rows, l, ops);
+            }
+        }
+    }
+
+    /** dZ_{l-1} from dZ_l: through layer l's weights, then layer l-1's nonlinearity. */
+    private static void propagate(ResidentNetwork r, int rows, int l, List<Op> ops) {
+        int below = l - 1;
+        Layer previous = r.network.layers().get(below);
+        int linear = r.network.layers().get(l).linearUnits();
+        switch (previous) {
+            case Layer.Maxout m -> {
+                ops.add(new Op.Gemm(r.deltaZ[l], false, r.weights[l], false, r.deltaA[below],
+                        rows, m.units(), linear, 1f, 0f));
+                ops.add(new Op.MaxoutBackward(r.deltaA[below], r.z[below], r.deltaZ[below], rows, m.units(), m.pieces()));
+            }
+            case Layer.Dense d -> {
+                ops.add(new Op.Gemm(r.deltaZ[l], false, r.weights[l], false, r.deltaZ[below],
+                        rows, d.units(), linear, 1f, 0f));
+                ops.add(new Op.ActivationGradient(r.deltaZ[below], r.z[below], r.a[below], rows * d.units(),
+                        pointwise(d.activation()), (float) d.activation().slope()));
+            }
+        }
+    }
+
+    private static Op update(ResidentNetwork r, ResidentNetwork.Parameter p, Optimizer optimizer) {
+        return switch (optimizer) {
+            case Optimizer.Sgd s -> new Op.SgdUpdate(p.value(), p.gradient(), p.count(), r.scalars);
+            case Optimizer.Momentum m -> new Op.MomentumUpdate(p.value(), p.gradient(), p.state()[0], p.count(),
+                    (float) m.momentum(), m.nesterov(), r.scalars);
+            case Optimizer.Adam a -> new Op.AdamUpdate(p.value(), p.gradient(), p.state()[0], p.state()[1],
+                    p.count(), (float) a.beta1(), (float) a.beta2(), (float) a.epsilon(),
+                    p.penalised() ? (float) a.weightDecay() : 0f, r.scalars);
+            case Optimizer.ConjugateGradient c -> throw new IllegalArgumentException(
+                    "conjugate gradient moves parameters from the host; it has no update kernel");
+        };
+    }
+
+    private static Pointwise pointwise(Activation activation) {
+        return switch (activation.function()) {
+            case IDENTITY -> Pointwise.IDENTITY;
+            case SIGMOID -> Pointwise.SIGMOID;
+            case TANH -> Pointwise.TANH;
+            case RELU -> Pointwise.RELU;
+            case LEAKY_RELU -> Pointwise.LEAKY_RELU;
+            case SOFTMAX -> throw new IllegalArgumentException("softmax is a row operation, not a pointwise one");
+        };
+    }
+
+    private static LossFunction lossFunction(Loss loss) {
+        return switch (loss) {
+            case LOGISTIC -> LossFunction.LOGISTIC;
+            case SOFTMAX_CROSS_ENTROPY -> LossFunction.SOFTMAX_CROSS_ENTROPY;
+            case MEAN_SQUARED_ERROR -> LossFunction.MEAN_SQUARED_ERROR;
+        };
+    }
+
+    private static void checkRows(ResidentNetwork r, int rows) {
+        if (rows <= 0 || rows > r.maxRows) {
+            throw new IllegalArgumentException("a plan for " + rows + " rows does not fit buffers of "
+                    + r.maxRows + " rows");
+        }
+    }
+}

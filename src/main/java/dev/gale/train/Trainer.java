@@ -1,0 +1,340 @@
+package dev.gale.train;
+
+import dev.gale.compute.Backend;
+import dev.gale.compute.CompiledPlan;
+import dev.gale.compute.StepScalars;
+import dev.gale.data.Dataset;
+import dev.gale.nn.Network;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+
+/**
+ * Trains a network on one backend: mini-batch epochs with per-epoch shuffling, a learning-rate
+ * schedule, and early stopping on a validation set that restores the best weights.
+ *
+ * <p>Per step only the mini-batch and three step scalars go to the backend and one float (the cost)
+ * comes back; weights come back once per epoch, so that the network always holds the last
+ * completed epoch.
+ */
+public final class Trainer {
+
+    private final Backend backend;
+    private final Optimizer optimizer;
+    private final Schedule schedule;
+    private final int batchSize;
+    private final int epochs;
+    private final boolean shuffle;
+    private final long seed;
+    private final int patience;
+    private final Consumer<EpochReport> listener;
+
+    private Trainer(Builder b) {
+        this.backend = b.backend;
+        this.optimizer = b.optimizer;
+        this.schedule = b.schedule;
+        this.batchSize = b.batchSize;
+        this.epochs = b.epochs;
+        this.shuffle = b.shuffle;
+        this.seed = b.seed;
+        this.patience = b.patience;
+        this.listener = b.listener;
+    }
+
+    public static Builder builder(Backend backend) {
+        return new Builder(backend);
+    }
+
+    /** Trains {@code network} in place on {@code train}. */
+    public TrainingHistory fit(Network network, Dataset train) {
+        return fit(network, train, null);
+    }
+
+    /**
+     * Trains {@code network} in place; with a validation set each epoch is evaluated on it, and with
+     * early stopping the network ends with the weights of its best validation epoch.
+     */
+    public TrainingHistory fit(Network network, Dataset train, Dataset validation) {
+        checkShape(network, train, "training");
+        if (validation != null) {
+            checkShape(network, validation, "validation");
+        } else if (patience > 0) {
+            throw new IllegalArgumentException("early stopping needs a validation set");
+        }
+        Run run = optimizer instanceof Optimizer.ConjugateGradient
+                ? new FullBatchRun(network, train)
+                : new MiniBatchRun(network, train);
+        BatchRunner validator = validation == null ? null : new BatchRunner(run.resident());
+        List<EpochReport> reports = new ArrayList<>();
+        Network best = null;
+        int bestEpoch = -1;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        boolean stoppedEarly = false;
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            long start = System.nanoTime();
+            double lr = learningRate(epoch);
+            double trainingLoss = run.epoch(epoch, lr);
+            run.resident().download();
+            Evaluation checked = validator == null ? null : validator.evaluate(validation);
+            EpochReport report = new EpochReport(epoch, lr, trainingLoss,
+                    checked == null ? Double.NaN : checked.loss(),
+                    checked == null ? Double.NaN : checked.accuracy(), System.nanoTime() - start);
+            reports.add(report);
+            listener.accept(report);
+            if (patience == 0) {
+                bestEpoch = epoch;
+            } else if (checked.loss() < bestLoss) {
+                bestLoss = checked.loss();
+                bestEpoch = epoch;
+                best = network.copy();
+            } else if (epoch - bestEpoch >= patience) {
+                stoppedEarly = true;
+                break;
+            }
+            if (run.converged()) {
+                break;
+            }
+        }
+        if (best != null) {
+            network.copyParametersFrom(best);
+        }
+        return new TrainingHistory(reports, bestEpoch, stoppedEarly);
+    }
+
+    private double learningRate(int epoch) {
+        return switch (optimizer) {
+            case Optimizer.Sgd s -> s.learningRate();
+            case Optimizer.Momentum m -> m.learningRate();
+            case Optimizer.Adam a -> a.learningRate();
+            case Optimizer.ConjugateGradient c -> Double.NaN;
+        } * schedule.factor(epoch, epochs);
+    }
+
+    private static void checkShape(Network network, Dataset data, String name) {
+        if (data.inputs() != network.inputs() || data.outputs() != network.outputs()) {
+            throw new IllegalArgumentException("the " + name + " data has " + data.inputs() + " inputs and "
+                    + data.outputs() + " outputs; the network " + network + " expects "
+                    + network.inputs() + " and " + network.outputs());
+        }
+    }
+
+    private static TrainingDivergedException diverged(double loss, int epoch, String where) {
+        return new TrainingDivergedException("the cost became " + loss + " in epoch " + (epoch + 1) + " (" + where
+                + "): lower the learning rate; the network keeps the weights of the last completed epoch");
+    }
+
+    private interface Run {
+        ResidentNetwork resident();
+
+        /** Trains one epoch and returns its mean cost. */
+        double epoch(int epoch, double learningRate);
+
+        boolean converged();
+    }
+
+    /** Mini-batch steps as compiled plans: a full-batch plan and, when rows do not divide, a tail plan. */
+    private final class MiniBatchRun implements Run {
+        private final Dataset train;
+        private final ResidentNetwork resident;
+        private final Step full;
+        private final Step tail;
+        private final int[] order;
+        private final float[] scalars = new float[StepScalars.LENGTH];
+        private final float[] loss = new float[1];
+        private long step;
+
+        private final class Step {
+            final int rows;
+            final float[] features;
+            final float[] targets;
+            final CompiledPlan plan;
+
+            Step(int rows) {
+                this.rows = rows;
+                this.features = new float[rows * train.inputs()];
+                this.targets = new float[rows * train.outputs()];
+                this.plan = backend.compile(StepPlanner.trainingStep(resident, rows, optimizer));
+            }
+        }
+
+        MiniBatchRun(Network network, Dataset train) {
+            this.train = train;
+            int rows = Math.min(batchSize, train.rows());
+            this.resident = ResidentNetwork.forTraining(backend, network, rows, StepPlanner.stateBuffers(optimizer));
+            this.full = new Step(rows);
+            int remainder = train.rows() % rows;
+            this.tail = remainder == 0 ? null : new Step(remainder);
+            this.order = new int[train.rows()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+        }
+
+        @Override
+        public ResidentNetwork resident() {
+            return resident;
+        }
+
+        @Override
+        public double epoch(int epoch, double learningRate) {
+            if (shuffle) {
+                shuffle(epoch);
+            }
+            double total = 0;
+            for (int start = 0; start < order.length; start += full.rows) {
+                Step s = order.length - start >= full.rows ? full : tail;
+                gather(start, s);
+                StepPlanner.stepScalars(optimizer, ++step, learningRate, scalars);
+                backend.write(resident.input, s.features);
+                backend.write(resident.target, s.targets);
+                backend.write(resident.scalars, scalars);
+                s.plan.run();
+                backend.read(resident.loss, loss);
+                if (!Double.isFinite(loss[0])) {
+                    throw diverged(loss[0], epoch, "step " + step);
+                }
+                total += (double) loss[0] * s.rows;
+            }
+            return total / order.length;
+        }
+
+        @Override
+        public boolean converged() {
+            return false;
+        }
+
+        /** Epoch e's order depends on (seed, e) alone, so a run resumed at epoch e sees the same batches. */
+        private void shuffle(int epoch) {
+            SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = random.nextInt(i + 1);
+                int swap = order[i];
+                order[i] = order[j];
+                order[j] = swap;
+            }
+        }
+
+        private void gather(int start, Step s) {
+            int inputs = train.inputs();
+            int outputs = train.outputs();
+            for (int i = 0; i < s.rows; i++) {
+                int row = order[start + i];
+                System.arraycopy(train.features(), row * inputs, s.features, i * inputs, inputs);
+                System.arraycopy(train.targets(), row * outputs, s.targets, i * outputs, outputs);
+            }
+        }
+    }
+
+    /** Conjugate gradient on the whole training set: the data stays on the backend, parameters move from the host. */
+    private final class FullBatchRun implements Run {
+        private final ResidentNetwork resident;
+        private final ConjugateGradientMinimizer minimizer;
+
+        FullBatchRun(Network network, Dataset train) {
+            this.resident = ResidentNetwork.forTraining(backend, network, train.rows(), 0);
+            backend.write(resident.input, train.features());
+            backend.write(resident.target, train.targets());
+            FlatParameters flat = new FlatParameters(resident, backend.compile(StepPlanner.gradient(resident, train.rows())));
+            this.minimizer = new ConjugateGradientMinimizer(flat::cost, flat.read());
+        }
+
+        @Override
+        public ResidentNetwork resident() {
+            return resident;
+        }
+
+        @Override
+        public double epoch(int epoch, double learningRate) {
+            double cost = minimizer.iterate();
+            if (!Double.isFinite(cost)) {
+                throw diverged(cost, epoch, "conjugate gradient");
+            }
+            return cost;
+        }
+
+        @Override
+        public boolean converged() {
+            return minimizer.converged();
+        }
+    }
+
+    public static final class Builder {
+        private final Backend backend;
+        private Optimizer optimizer = Optimizer.adam(1e-3);
+        private Schedule schedule = Schedule.constant();
+        private int batchSize = 64;
+        private int epochs = 10;
+        private boolean shuffle = true;
+        private long seed = 1;
+        private int patience;
+        private Consumer<EpochReport> listener = report -> { };
+
+        private Builder(Backend backend) {
+            if (backend == null) {
+                throw new IllegalArgumentException("a trainer needs a backend, e.g. Backends.open(\"cpu\", 0)");
+            }
+            this.backend = backend;
+        }
+
+        /** Adam at 1e-3 unless set. */
+        public Builder optimizer(Optimizer optimizer) {
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        public Builder schedule(Schedule schedule) {
+            this.schedule = schedule;
+            return this;
+        }
+
+        /** Examples per step (64 unless set); ignored by conjugate gradient, which uses them all. */
+        public Builder batchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /** Passes over the data; for conjugate gradient, iterations. */
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        public Builder shuffle(boolean shuffle) {
+            this.shuffle = shuffle;
+            return this;
+        }
+
+        /** Seed of the per-epoch shuffles. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Stop after {@code patience} epochs without a better validation cost, keeping the best weights. */
+        public Builder earlyStopping(int patience) {
+            this.patience = patience;
+            return this;
+        }
+
+        /** Called after every epoch, e.g. to print progress. */
+        public Builder listener(Consumer<EpochReport> listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        public Trainer build() {
+            if (optimizer == null || schedule == null || listener == null) {
+                throw new IllegalArgumentException("optimizer, schedule and listener must not be null");
+            }
+            if (batchSize <= 0 || epochs <= 0 || patience < 0) {
+                throw new IllegalArgumentException("batch size and epochs must be positive and patience >= 0, got "
+                        + batchSize + ", " + epochs + ", " + patience);
+            }
+            return new Trainer(this);
+        }
+    }
+}
