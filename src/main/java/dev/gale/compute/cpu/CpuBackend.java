@@ -156,6 +156,8 @@ public final class CpuBackend implements Backend {
             case Op.ColumnSums o -> {
                 float[] source = data(o.source());
                 float[] target = data(o.target());
+                // Columns are the independent outputs, each summed over every row in row order, so
+                // tasks take column ranges, as wide as about GRAIN elements of work.
                 int grain = Math.min(o.cols(), Math.max(1, GRAIN / o.rows()));
                 double[][] sums = new double[threads][grain];
                 yield new RangeStep(pool, o.cols(), grain, (from, to, worker) ->
