@@ -1,0 +1,69 @@
+package dev.gale.kernels;
+
+import dev.gale.compute.Backend;
+import dev.gale.compute.BackendProvider;
+import dev.gale.compute.Backends;
+import dev.gale.compute.DeviceDescription;
+import dev.gale.compute.cpu.CpuBackend;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * The backends the kernel suite holds to the float64 reference. Device backends whose provider
+ * {@link Backends#providers()} finds are tested automatically, one per device; a backend that is
+ * not discovered that way joins by one more line in {@link #all()}.
+ */
+final class BackendsUnderTest {
+
+    /**
+     * Comma-separated names that must be present, e.g. {@code cpu-vector,tornado:0}: a CI job for a
+     * device fails, rather than passes vacuously, when the device does not show up.
+     */
+    static final String REQUIRE = "gale.kernels.require";
+
+    /** A backend under test, opened at a given host thread count (0: all cores). */
+    record Factory(String name, IntFunction<Backend> open) {
+    }
+
+    private BackendsUnderTest() {
+    }
+
+    /** The CPU backend's kernel paths present in this JVM. */
+    static List<Factory> cpu() {
+        List<Factory> factories = new ArrayList<>();
+        if (CpuBackend.vectorAvailable()) {
+            factories.add(new Factory("cpu-vector", threads -> new CpuBackend(threads, true)));
+        }
+        factories.add(new Factory("cpu-scalar", threads -> new CpuBackend(threads, false)));
+        return factories;
+    }
+
+    /** Every backend under test; fails when one that {@value #REQUIRE} names is absent. */
+    static List<Factory> all() {
+        List<Factory> factories = new ArrayList<>(cpu());
+        for (BackendProvider provider : Backends.providers()) {
+            if (provider.name().equals("cpu") || provider.name().equals("reference")) {
+                continue;
+            }
+            for (DeviceDescription device : provider.devices()) {
+                factories.add(new Factory(device.spec(), threads -> Backends.open(device.spec(), threads)));
+            }
+        }
+        requirePresent(factories, System.getProperty(REQUIRE, ""));
+        return factories;
+    }
+
+    static void requirePresent(List<Factory> factories, String required) {
+        List<String> present = factories.stream().map(Factory::name).toList();
+        List<String> missing = Arrays.stream(required.split(","))
+                .map(String::trim)
+                .filter(name -> !name.isEmpty() && !present.contains(name))
+                .toList();
+        if (!missing.isEmpty()) {
+            throw new AssertionError("-D" + REQUIRE + " requires " + missing
+                    + ", but the backends under test are " + present);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.gale.kernels;
+
+import dev.gale.compute.Backend;
+import dev.gale.compute.Op;
+import dev.gale.compute.StepPlan;
+import dev.gale.compute.reference.ReferenceBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+
+/** One row of the table on one shape, with the seed its operands are drawn from. */
+record KernelCase(KernelTable.Row row, KernelTable.Shape shape, long seed) {
+
+    /** The suite's seed: {@code -Dgale.kernels.seed=N} reruns the suite on other random inputs. */
+    static final long SUITE_SEED = Long.getLong("gale.kernels.seed", 20_251_124L);
+
+    /** One output of a run, widened to double, with the bound it is held to. */
+    record Result(String output, double[] values, Tolerance tolerance) {
+    }
+
+    /** How far one output is from the reference; {@code boundUse} is the largest error / bound. */
+    record Errors(int violations, double maxAbs, double relativeL2, double boundUse, String firstViolation) {
+    }
+
+    static List<KernelCase> all() {
+        List<KernelCase> cases = new ArrayList<>();
+        for (KernelTable.Row row : KernelTable.rows(SUITE_SEED)) {
+            for (KernelTable.Shape shape : row.shapes()) {
+                String name = row.op() + " " + shape.label();
+                cases.add(new KernelCase(row, shape, new SplittableRandom(SUITE_SEED ^ name.hashCode()).nextLong()));
+            }
+        }
+        return cases;
+    }
+
+    String name() {
+        return row.op() + " " + shape.label();
+    }
+
+    /** Where to start when this case fails. */
+    String replay() {
+        return "case '" + name() + "', operand seed " + seed + " (suite: -Dgale.kernels.seed=" + SUITE_SEED + ")";
+    }
+
+    /** Draws the operands on {@code backend}, runs the op once and reads back every output. */
+    List<Result> run(Backend backend) {
+        Operands in = new Operands(backend, new Random(seed));
+        Op op = row.builder().build(shape.dims(), in);
+        backend.compile(new StepPlan(name(), List.of(op))).run();
+        List<Result> results = new ArrayList<>();
+        for (Operands.Output output : in.outputs()) {
+            results.add(new Result(output.name(), read(backend, output), output.tolerance()));
+        }
+        return results;
+    }
+
+    private static double[] read(Backend backend, Operands.Output output) {
+        double[] values = new double[output.length()];
+        if (backend instanceof ReferenceBackend reference) {
+            reference.readDoubles(output.buffer(), values);
+            return values;
+        }
+        float[] floats = new float[output.length()];
+        backend.read(output.buffer(), floats);
+        for (int i = 0; i < floats.length; i++) {
+            values[i] = floats[i];
+        }
+        return values;
+    }
+
+    static Errors compare(Result got, Result want) {
+        Tolerance tolerance = want.tolerance();
+        int violations = 0;
+        double maxAbs = 0;
+        double errorSquares = 0;
+        double referenceSquares = 0;
+        double boundUse = 0;
+        String first = null;
+        for (int i = 0; i < want.values().length; i++) {
+            double d = got.values()[i];
+            double r = want.values()[i];
+            double error = Math.abs(d - r);
+            if (!tolerance.admits(d, r)) {
+                violations++;
+                if (first == null) {
+                    first = "[" + i + "] got " + d + ", want " + r + ", bound " + tolerance.bound(r);
+                }
+            }
+            maxAbs = Math.max(maxAbs, error);
+            errorSquares += error * error;
+            referenceSquares += r * r;
+            boundUse = Math.max(boundUse, error == 0 ? 0 : error / tolerance.bound(r));
+        }
+        double relativeL2 = referenceSquares == 0 ? Math.sqrt(errorSquares) : Math.sqrt(errorSquares / referenceSquares);
+        return new Errors(violations, maxAbs, relativeL2, boundUse, first);
+    }
+}

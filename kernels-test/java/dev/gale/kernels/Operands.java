@@ -1,0 +1,83 @@
+package dev.gale.kernels;
+
+import dev.gale.compute.Backend;
+import dev.gale.compute.Buffer;
+import dev.gale.compute.StepScalars;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * The buffers of one kernel case on one backend. Values are drawn from the case's random stream in
+ * the order the case asks for them, so every backend gets the same inputs, including the initial
+ * values of buffers the op updates in place. Buffers the op must fully write start as NaN, so that
+ * an element a backend leaves unwritten fails the comparison.
+ */
+final class Operands {
+
+    /** A buffer the op writes, compared against the reference within {@code tolerance}. */
+    record Output(String name, Buffer buffer, int length, Tolerance tolerance) {
+    }
+
+    private final Backend backend;
+    private final Random random;
+    private final List<Output> outputs = new ArrayList<>();
+
+    Operands(Backend backend, Random random) {
+        this.backend = backend;
+        this.random = random;
+    }
+
+    List<Output> outputs() {
+        return outputs;
+    }
+
+    /** Uniform in [lo, hi); never all zeros. */
+    float[] uniform(int length, double lo, double hi) {
+        float[] values = new float[length];
+        do {
+            for (int i = 0; i < length; i++) {
+                values[i] = (float) (lo + (hi - lo) * random.nextDouble());
+            }
+        } while (Arrays.equals(values, new float[length]));
+        return values;
+    }
+
+    int nextInt(int bound) {
+        return random.nextInt(bound);
+    }
+
+    Buffer input(float[] values) {
+        Buffer buffer = backend.allocate(values.length);
+        backend.write(buffer, values);
+        return buffer;
+    }
+
+    /** Uniform in [-1, 1). */
+    Buffer input(int length) {
+        return input(uniform(length, -1, 1));
+    }
+
+    /** A buffer the op overwrites: starts as NaN. */
+    Buffer output(String name, int length, Tolerance tolerance) {
+        float[] poison = new float[length];
+        Arrays.fill(poison, Float.NaN);
+        return updated(name, poison, tolerance);
+    }
+
+    /** A buffer the op reads and writes, starting at {@code initial} on every backend. */
+    Buffer updated(String name, float[] initial, Tolerance tolerance) {
+        Buffer buffer = input(initial);
+        outputs.add(new Output(name, buffer, initial.length, tolerance));
+        return buffer;
+    }
+
+    Buffer scalars(float learningRate, float firstCorrection, float secondCorrection) {
+        float[] scalars = new float[StepScalars.LENGTH];
+        scalars[StepScalars.LEARNING_RATE] = learningRate;
+        scalars[StepScalars.FIRST_MOMENT_CORRECTION] = firstCorrection;
+        scalars[StepScalars.SECOND_MOMENT_CORRECTION] = secondCorrection;
+        return input(scalars);
+    }
+}

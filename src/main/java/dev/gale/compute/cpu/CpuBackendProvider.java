@@ -1,0 +1,30 @@
+package dev.gale.compute.cpu;
+
+import dev.gale.compute.Backend;
+import dev.gale.compute.BackendProvider;
+import dev.gale.compute.DeviceDescription;
+import java.util.List;
+
+/** Makes the CPU backend openable as {@code cpu}; it is always present. */
+public final class CpuBackendProvider implements BackendProvider {
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public List<DeviceDescription> devices() {
+        return List.of(new DeviceDescription("cpu",
+                Runtime.getRuntime().availableProcessors() + " cores, " + CpuBackend.kernelDescription()));
+    }
+
+    @Override
+    public Backend open(String device, int threads) {
+        if (!device.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "the cpu backend has no device '" + device + "'; use 'cpu' (threads set the cores used)");
+        }
+        return new CpuBackend(threads);
+    }
+}

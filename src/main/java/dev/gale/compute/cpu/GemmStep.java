@@ -1,0 +1,215 @@
+package dev.gale.compute.cpu;
+
+import dev.gale.compute.Op;
+import java.util.Arrays;
+
+/**
+ * {@link Op.Gemm}, BLIS style. A first pass packs op(A) into panels of {@code tileRows} rows and
+ * op(B) into panels of {@code tileCols} columns, each laid out step by step along k, so that one
+ * micro-kernel serves every transpose and streams both operands contiguously. A second pass splits
+ * C into bands of micro-tiles, one task each; within a band, k runs in blocks of {@link #DEPTH} so
+ * that a packed B micro-panel stays in L1 while the band's A panels stream past it.
+ *
+ * <p>Every C element is summed over the same k blocks in the same order whatever band holds it,
+ * and bands are aligned to micro-tiles, so results do not depend on the thread count.
+ */
+final class GemmStep implements Step {
+
+    /**
+     * k per block. A B micro-panel (256 x 32 floats, 32 KiB) is reused from L1/L2 by every A panel
+     * of the band; on Zen 4, 128 to 384 measured within a few percent of each other, 256 best.
+     */
+    private static final int DEPTH = 256;
+    /**
+     * The largest band of C: its A panels for one k block (96 x 256 floats, 96 KiB) stay in L2
+     * while the band's B micro-panels pass.
+     */
+    private static final int BAND_ROWS = 96;
+    private static final int BAND_COLS = 1024;
+    /** Multiply-adds below which a band is not split further: below this, a dispatch costs more. */
+    private static final long MIN_BAND_WORK = 1 << 19;
+    /** Floats packed per packing task. */
+    private static final int PACK_GRAIN = 1 << 15;
+
+    /**
+     * Packing buffers shared by the GEMMs of one plan, which run one after the other: sized at
+     * compile time for the largest of them.
+     */
+    static final class Packing {
+        private int aLength;
+        private int bLength;
+        private float[] a;
+        private float[] b;
+
+        void reserve(int aFloats, int bFloats) {
+            aLength = Math.max(aLength, aFloats);
+            bLength = Math.max(bLength, bFloats);
+        }
+
+        void allocate() {
+            a = new float[aLength];
+            b = new float[bLength];
+        }
+    }
+
+    private final Kernels kernels;
+    private final WorkerPool pool;
+    private final Packing packing;
+    private final float[] a;
+    private final float[] b;
+    private final float[] c;
+    private final int m;
+    private final int n;
+    private final int k;
+    private final float alpha;
+    private final float beta;
+    private final int tileRows;
+    private final int tileCols;
+    /** Where element (line, step) of op(A) is: {@code line * aLineStride + step * aStepStride}. */
+    private final int aLineStride;
+    private final int aStepStride;
+    private final int bLineStride;
+    private final int bStepStride;
+    private final int rowTiles;
+    private final int colTiles;
+    private final int aPanelsPerTask;
+    private final int bPanelsPerTask;
+    private final int aPackTasks;
+    private final int packTasks;
+    private final int bandRowTiles;
+    private final int bandColTiles;
+    private final int colBands;
+    private final int bands;
+    private final float[][] tiles;
+    private final WorkerPool.Job pack = this::pack;
+    private final WorkerPool.Job multiply = this::multiply;
+
+    GemmStep(Op.Gemm op, float[] a, float[] b, float[] c, Kernels kernels, WorkerPool pool,
+             Packing packing) {
+        this.kernels = kernels;
+        this.pool = pool;
+        this.packing = packing;
+        this.a = a;
+        this.b = b;
+        this.c = c;
+        m = op.m();
+        n = op.n();
+        k = op.k();
+        alpha = op.alpha();
+        beta = op.beta();
+        tileRows = kernels.tileRows();
+        tileCols = kernels.tileCols();
+        aLineStride = op.transposeA() ? 1 : k;
+        aStepStride = op.transposeA() ? m : 1;
+        bLineStride = op.transposeB() ? k : 1;
+        bStepStride = op.transposeB() ? 1 : n;
+        rowTiles = Math.ceilDiv(m, tileRows);
+        colTiles = Math.ceilDiv(n, tileCols);
+        packing.reserve(Math.multiplyExact(rowTiles * tileRows, k), Math.multiplyExact(colTiles * tileCols, k));
+
+        aPanelsPerTask = Math.max(1, PACK_GRAIN / (tileRows * k));
+        bPanelsPerTask = Math.max(1, PACK_GRAIN / (tileCols * k));
+        aPackTasks = Math.ceilDiv(rowTiles, aPanelsPerTask);
+        packTasks = aPackTasks + Math.ceilDiv(colTiles, bPanelsPerTask);
+
+        // Split the bands until every thread has several to take, while a band stays worth a task.
+        int bandRowTiles = Math.min(rowTiles, Math.max(1, BAND_ROWS / tileRows));
+        int bandColTiles = Math.min(colTiles, Math.max(1, BAND_COLS / tileCols));
+        while (Math.ceilDiv(rowTiles, bandRowTiles) * Math.ceilDiv(colTiles, bandColTiles)
+                < 4 * pool.threads()
+                && (long) bandRowTiles * tileRows * bandColTiles * tileCols * k >= 2 * MIN_BAND_WORK
+                && bandRowTiles * bandColTiles > 1) {
+            if (bandColTiles > 1 && (bandColTiles * tileCols >= bandRowTiles * tileRows || bandRowTiles == 1)) {
+                bandColTiles = Math.ceilDiv(bandColTiles, 2);
+            } else {
+                bandRowTiles = Math.ceilDiv(bandRowTiles, 2);
+            }
+        }
+        this.bandRowTiles = bandRowTiles;
+        this.bandColTiles = bandColTiles;
+        colBands = Math.ceilDiv(colTiles, bandColTiles);
+        bands = Math.ceilDiv(rowTiles, bandRowTiles) * colBands;
+        tiles = new float[pool.threads()][tileRows * tileCols];
+    }
+
+    @Override
+    public void run() {
+        pool.run(packTasks, pack);
+        pool.run(bands, multiply);
+    }
+
+    private void pack(int task, int worker) {
+        if (task < aPackTasks) {
+            int first = task * aPanelsPerTask;
+            for (int panel = first; panel < Math.min(rowTiles, first + aPanelsPerTask); panel++) {
+                int line = panel * tileRows;
+                packPanel(a, line, Math.min(tileRows, m - line), aLineStride, aStepStride,
+                        packing.a, panel * tileRows * k, tileRows);
+            }
+        } else {
+            int first = (task - aPackTasks) * bPanelsPerTask;
+            for (int panel = first; panel < Math.min(colTiles, first + bPanelsPerTask); panel++) {
+                int line = panel * tileCols;
+                packPanel(b, line, Math.min(tileCols, n - line), bLineStride, bStepStride,
+                        packing.b, panel * tileCols * k, tileCols);
+            }
+        }
+    }
+
+    /**
+     * Copies {@code lines} lines of an operand, from {@code first} on, into one panel:
+     * {@code panel[offset + step * width + line]}, zero-padding the lines up to {@code width} so
+     * the micro-kernel can always run a full tile.
+     */
+    private void packPanel(float[] source, int first, int lines, int lineStride, int stepStride,
+                           float[] panel, int offset, int width) {
+        if (lineStride == 1) {
+            for (int step = 0; step < k; step++) {
+                int from = step * stepStride + first;
+                int to = offset + step * width;
+                for (int line = 0; line < lines; line++) {
+                    panel[to + line] = source[from + line];
+                }
+            }
+        } else {
+            // Lines are contiguous along k here: read them in order, write with the panel's stride.
+            for (int line = 0; line < lines; line++) {
+                int from = (first + line) * lineStride;
+                for (int step = 0; step < k; step++) {
+                    panel[offset + step * width + line] = source[from + step];
+                }
+            }
+        }
+        if (lines < width) {
+            for (int step = 0; step < k; step++) {
+                int row = offset + step * width;
+                Arrays.fill(panel, row + lines, row + width, 0f);
+            }
+        }
+    }
+
+    private void multiply(int band, int worker) {
+        int firstRowTile = band / colBands * bandRowTiles;
+        int lastRowTile = Math.min(rowTiles, firstRowTile + bandRowTiles);
+        int firstColTile = band % colBands * bandColTiles;
+        int lastColTile = Math.min(colTiles, firstColTile + bandColTiles);
+        float[] packedA = packing.a;
+        float[] packedB = packing.b;
+        float[] tile = tiles[worker];
+        for (int step = 0; step < k; step += DEPTH) {
+            int depth = Math.min(DEPTH, k - step);
+            // Later k blocks add to what the earlier ones wrote.
+            float blockBeta = step == 0 ? beta : 1f;
+            for (int colTile = firstColTile; colTile < lastColTile; colTile++) {
+                int col = colTile * tileCols;
+                int bOffset = (colTile * k + step) * tileCols;
+                for (int rowTile = firstRowTile; rowTile < lastRowTile; rowTile++) {
+                    int row = rowTile * tileRows;
+                    kernels.gemmTile(depth, packedA, (rowTile * k + step) * tileRows, packedB, bOffset,
+                            c, row * n + col, n, Math.min(tileRows, m - row),
+                            Math.min(tileCols, n - col), alpha, blockBeta, tile);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.gale.compute.cpu;
+
+import dev.gale.compute.LossFunction;
+import dev.gale.compute.Pointwise;
+
+/**
+ * The arithmetic of the ops over one range of their outputs. Steps choose the ranges, and with them
+ * the parallel split; a kernel must compute every output the same way wherever the range
+ * boundaries fall, which is what makes results independent of the thread count. Semantics are
+ * those of {@link dev.gale.compute.Op}.
+ */
+interface Kernels {
+
+    /** Rows of a GEMM micro-tile: packed op(A) panels are this many rows wide. */
+    int tileRows();
+
+    /** Columns of a GEMM micro-tile: packed op(B) panels are this many columns wide. */
+    int tileCols();
+
+    /**
+     * One micro-tile of {@code C = alpha * op(A) op(B) + beta * C} over {@code kc} steps of packed
+     * panels: {@code a[aOff + p * tileRows() + r]} and {@code b[bOff + p * tileCols() + j]}. Writes
+     * the top-left {@code rows x cols} of the tile at {@code c[cOff]} (row stride {@code ldc}),
+     * reading C only when {@code beta != 0}. {@code tile} is scratch of
+     * {@code tileRows() * tileCols()} floats.
+     */
+    void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc,
+                  int rows, int cols, float alpha, float beta, float[] tile);
+
+    /** Rows {@code [from, to)}: {@code z += bias; out = g(z)}. */
+    void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to,
+                        Pointwise function, float slope);
+
+    /** Rows {@code [from, to)}. */
+    void rowSoftmax(float[] z, float[] out, int cols, int from, int to);
+
+    /** Elements {@code [from, to)}: {@code delta *= g'(z, a)}. */
+    void activationGradient(float[] delta, float[] z, float[] a, int from, int to,
+                            Pointwise function, float slope);
+
+    /** Output units {@code [from, to)} of the flattened rows x units output. */
+    void maxoutForward(float[] z, float[] out, int pieces, int from, int to);
+
+    /** Output units {@code [from, to)} of the flattened rows x units delta. */
+    void maxoutBackward(float[] deltaOut, float[] z, float[] deltaZ, int pieces, int from, int to);
+
+    /**
+     * Rows {@code [from, to)}: returns the sum of their data terms and writes
+     * {@code delta = output - target} when delta is not null.
+     */
+    double loss(LossFunction function, float[] output, float[] logits, float[] target,
+                float[] delta, int cols, int from, int to);
+
+    /** Elements {@code [from, to)}: the sum of squares, in double. */
+    double sumOfSquares(float[] x, int from, int to);
+
+    /** Elements {@code [from, to)}: {@code target += scale * source}. */
+    void addScaled(float[] target, float scale, float[] source, int from, int to);
+
+    /**
+     * Columns {@code [from, to)}: {@code target[c] = alpha * sum_r source[r, c]}, summed in row
+     * order in double. {@code sums} is scratch of at least {@code to - from} doubles.
+     */
+    void columnSums(float[] source, float[] target, int rows, int cols, int from, int to,
+                    float alpha, double[] sums);
+
+    /** Elements {@code [from, to)} of a (Nesterov) momentum step. */
+    void momentum(float[] w, float[] g, float[] v, float mu, float lr, boolean nesterov,
+                  int from, int to);
+
+    /** Elements {@code [from, to)} of an Adam step; lr, c1 and c2 as read from the step scalars. */
+    void adam(float[] w, float[] g, float[] m, float[] v, float beta1, float beta2, float epsilon,
+              float weightDecay, float lr, float c1, float c2, int from, int to);
+}

@@ -1,0 +1,316 @@
+package dev.gale.compute.cpu;
+
+import dev.gale.compute.LossFunction;
+import dev.gale.compute.Pointwise;
+import java.util.Arrays;
+
+/**
+ * Plain-Java kernels: what runs when the JVM lacks {@code jdk.incubator.vector}, and, inherited by
+ * {@link VectorKernels}, the ops that are not worth hand-vectorizing. Transcendental functions go
+ * through {@link Math}, whose results HotSpot keeps identical in the interpreter and in compiled
+ * code, so results do not change as the JIT warms up.
+ */
+class ScalarKernels implements Kernels {
+
+    private static final int TILE_ROWS = 4;
+    private static final int TILE_COLS = 8;
+
+    private final int tileRows;
+    private final int tileCols;
+
+    ScalarKernels() {
+        this(TILE_ROWS, TILE_COLS);
+    }
+
+    /** For subclasses with their own GEMM micro-kernel. */
+    ScalarKernels(int tileRows, int tileCols) {
+        this.tileRows = tileRows;
+        this.tileCols = tileCols;
+    }
+
+    @Override
+    public final int tileRows() {
+        return tileRows;
+    }
+
+    @Override
+    public final int tileCols() {
+        return tileCols;
+    }
+
+    @Override
+    public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
+                         int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
+        Arrays.fill(tile, 0, TILE_ROWS * TILE_COLS, 0f);
+        for (int p = 0; p < kc; p++) {
+            int ap = aOff + p * TILE_ROWS;
+            int bp = bOff + p * TILE_COLS;
+            for (int r = 0; r < TILE_ROWS; r++) {
+                float av = a[ap + r];
+                int t = r * TILE_COLS;
+                for (int j = 0; j < TILE_COLS; j++) {
+                    tile[t + j] += av * b[bp + j];
+                }
+            }
+        }
+        storeTile(tile, TILE_COLS, c, cOff, ldc, rows, cols, alpha, beta);
+    }
+
+    /**
+     * Writes {@code C = alpha * tile + beta * C} for the top-left {@code rows x cols} of a tile of
+     * sums; C is not read when {@code beta == 0}.
+     */
+    static void storeTile(float[] tile, int tileCols, float[] c, int cOff, int ldc, int rows,
+                          int cols, float alpha, float beta) {
+        for (int r = 0; r < rows; r++) {
+            int row = cOff + r * ldc;
+            for (int j = 0; j < cols; j++) {
+                float product = alpha * tile[r * tileCols + j];
+                c[row + j] = beta == 0 ? product : product + beta * c[row + j];
+            }
+        }
+    }
+
+    @Override
+    public void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to,
+                               Pointwise function, float slope) {
+        for (int r = from; r < to; r++) {
+            biasActivationRow(z, bias, out, r * cols, 0, cols, function, slope);
+        }
+    }
+
+    /** Columns {@code [fromCol, cols)} of the row that starts at {@code row}. */
+    static void biasActivationRow(float[] z, float[] bias, float[] out, int row, int fromCol,
+                                  int cols, Pointwise function, float slope) {
+        for (int c = fromCol; c < cols; c++) {
+            float x = z[row + c] + bias[c];
+            z[row + c] = x;
+            out[row + c] = activate(function, slope, x);
+        }
+    }
+
+    static float activate(Pointwise function, float slope, float x) {
+        return switch (function) {
+            case IDENTITY -> x;
+            case SIGMOID -> sigmoid(x);
+            case TANH -> tanh(x);
+            case RELU -> x > 0 ? x : 0f;
+            case LEAKY_RELU -> x > 0 ? x : slope * x;
+        };
+    }
+
+    /** e^-|x| never overflows, and dividing it or 1 by 1 + e^-|x| covers both signs of x. */
+    static float sigmoid(float x) {
+        float e = (float) Math.exp(-Math.abs(x));
+        return (x >= 0 ? 1f : e) / (1f + e);
+    }
+
+    /**
+     * Math.tanh is not intrinsified and costs several times a double exp. Evaluated in double,
+     * (1 - e) / (1 + e) with e = e^(-2|x|) loses at most 2^-53 / (2|x|) relatively to cancellation,
+     * far below float precision once |x| >= 2^-12; below that tanh x rounds to x.
+     */
+    static float tanh(float x) {
+        float ax = Math.abs(x);
+        if (ax < 0x1p-12f) {
+            return x;
+        }
+        double e = Math.exp(-2.0 * ax);
+        return Math.copySign((float) ((1 - e) / (1 + e)), x);
+    }
+
+    @Override
+    public void rowSoftmax(float[] z, float[] out, int cols, int from, int to) {
+        for (int r = from; r < to; r++) {
+            int row = r * cols;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) {
+                max = Math.max(max, z[row + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < cols; c++) {
+                // The difference is exact in double, so exp sees the true argument.
+                float e = (float) Math.exp((double) z[row + c] - max);
+                out[row + c] = e;
+                sum += e;
+            }
+            for (int c = 0; c < cols; c++) {
+                out[row + c] = (float) (out[row + c] / sum);
+            }
+        }
+    }
+
+    @Override
+    public void activationGradient(float[] delta, float[] z, float[] a, int from, int to,
+                                   Pointwise function, float slope) {
+        switch (function) {
+            case IDENTITY -> {
+            }
+            case SIGMOID -> {
+                for (int i = from; i < to; i++) {
+                    delta[i] *= a[i] * (1 - a[i]);
+                }
+            }
+            case TANH -> {
+                // (1 - a)(1 + a) rather than 1 - a^2: no cancellation as |a| approaches 1.
+                for (int i = from; i < to; i++) {
+                    delta[i] *= (1 - a[i]) * (1 + a[i]);
+                }
+            }
+            case RELU -> {
+                for (int i = from; i < to; i++) {
+                    delta[i] *= z[i] > 0 ? 1f : 0f;
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int i = from; i < to; i++) {
+                    delta[i] *= z[i] > 0 ? 1f : slope;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void maxoutForward(float[] z, float[] out, int pieces, int from, int to) {
+        for (int unit = from; unit < to; unit++) {
+            out[unit] = z[winner(z, unit * pieces, pieces)];
+        }
+    }
+
+    @Override
+    public void maxoutBackward(float[] deltaOut, float[] z, float[] deltaZ, int pieces, int from,
+                               int to) {
+        for (int unit = from; unit < to; unit++) {
+            int base = unit * pieces;
+            int winner = winner(z, base, pieces);
+            for (int i = base; i < base + pieces; i++) {
+                deltaZ[i] = i == winner ? deltaOut[unit] : 0f;
+            }
+        }
+    }
+
+    /** The index of the first maximum of {@code z[base .. base + pieces)}. */
+    private static int winner(float[] z, int base, int pieces) {
+        int best = base;
+        for (int i = base + 1; i < base + pieces; i++) {
+            if (z[i] > z[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public double loss(LossFunction function, float[] output, float[] logits, float[] target,
+                       float[] delta, int cols, int from, int to) {
+        double total = 0;
+        for (int r = from; r < to; r++) {
+            int row = r * cols;
+            total += switch (function) {
+                case LOGISTIC -> logisticLoss(logits, target, row, cols);
+                case SOFTMAX_CROSS_ENTROPY -> softmaxCrossEntropy(logits, target, row, cols);
+                case MEAN_SQUARED_ERROR -> squaredError(output, target, row, cols);
+            };
+            // After the row's loss, so that delta may alias an input.
+            if (delta != null) {
+                for (int c = row; c < row + cols; c++) {
+                    delta[c] = output[c] - target[c];
+                }
+            }
+        }
+        return total;
+    }
+
+    /** sum softplus(z) - y z, with softplus(z) = max(z, 0) + log1p(e^-|z|) never overflowing. */
+    private static double logisticLoss(float[] z, float[] y, int row, int cols) {
+        double sum = 0;
+        for (int c = row; c < row + cols; c++) {
+            double x = z[c];
+            sum += Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))) - y[c] * x;
+        }
+        return sum;
+    }
+
+    private static double softmaxCrossEntropy(float[] z, float[] y, int row, int cols) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = row; c < row + cols; c++) {
+            max = Math.max(max, z[c]);
+        }
+        double sumExp = 0;
+        for (int c = row; c < row + cols; c++) {
+            sumExp += Math.exp(z[c] - max);
+        }
+        double logSumExp = max + Math.log(sumExp);
+        double sum = 0;
+        for (int c = row; c < row + cols; c++) {
+            sum += y[c] * (logSumExp - z[c]);
+        }
+        return sum;
+    }
+
+    private static double squaredError(float[] h, float[] y, int row, int cols) {
+        double sum = 0;
+        for (int c = row; c < row + cols; c++) {
+            double d = (double) h[c] - y[c];
+            sum += 0.5 * d * d;
+        }
+        return sum;
+    }
+
+    @Override
+    public double sumOfSquares(float[] x, int from, int to) {
+        double sum = 0;
+        for (int i = from; i < to; i++) {
+            sum += (double) x[i] * x[i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void addScaled(float[] target, float scale, float[] source, int from, int to) {
+        for (int i = from; i < to; i++) {
+            target[i] += scale * source[i];
+        }
+    }
+
+    @Override
+    public void columnSums(float[] source, float[] target, int rows, int cols, int from, int to,
+                           float alpha, double[] sums) {
+        int width = to - from;
+        Arrays.fill(sums, 0, width, 0);
+        for (int r = 0; r < rows; r++) {
+            int row = r * cols + from;
+            for (int j = 0; j < width; j++) {
+                sums[j] += source[row + j];
+            }
+        }
+        for (int j = 0; j < width; j++) {
+            target[from + j] = (float) (alpha * sums[j]);
+        }
+    }
+
+    @Override
+    public void momentum(float[] w, float[] g, float[] v, float mu, float lr, boolean nesterov,
+                         int from, int to) {
+        for (int i = from; i < to; i++) {
+            float velocity = mu * v[i] - lr * g[i];
+            v[i] = velocity;
+            w[i] += nesterov ? mu * velocity - lr * g[i] : velocity;
+        }
+    }
+
+    @Override
+    public void adam(float[] w, float[] g, float[] m, float[] v, float beta1, float beta2,
+                     float epsilon, float weightDecay, float lr, float c1, float c2, int from,
+                     int to) {
+        float oneMinusBeta1 = 1 - beta1;
+        float oneMinusBeta2 = 1 - beta2;
+        for (int i = from; i < to; i++) {
+            float first = beta1 * m[i] + oneMinusBeta1 * g[i];
+            float second = beta2 * v[i] + oneMinusBeta2 * g[i] * g[i];
+            m[i] = first;
+            v[i] = second;
+            w[i] -= lr * (first * c1 / ((float) Math.sqrt(second * c2) + epsilon) + weightDecay * w[i]);
+        }
+    }
+}

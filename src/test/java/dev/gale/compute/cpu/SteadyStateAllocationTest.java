@@ -1,0 +1,126 @@
+package dev.gale.compute.cpu;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.gale.compute.Buffer;
+import dev.gale.compute.CompiledPlan;
+import dev.gale.compute.LossFunction;
+import dev.gale.compute.Op;
+import dev.gale.compute.Pointwise;
+import dev.gale.compute.StepPlan;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Once the JIT has compiled the kernels, running a plan allocates nothing on the caller or the
+ * workers: one of each op, sized so that the element-wise ops and the GEMMs split into several tasks.
+ */
+class SteadyStateAllocationTest {
+
+    private static final int RUNS = 50;
+    private static final int WINDOWS = 40;
+
+    @ParameterizedTest
+    @CsvSource({"1, true", "2, true", "1, false", "2, false"})
+    void aCompiledPlanRunsWithoutAllocating(int threads, boolean vectorized) {
+        var threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        try (CpuBackend backend = new CpuBackend(threads, vectorized)) {
+            CompiledPlan plan = backend.compile(everyOp(backend));
+            long[] ids = threadIds();
+            List<Long> allocated = new ArrayList<>();
+            // The first windows run while the JIT compiles; a steady state must show up soon after.
+            for (int window = 0; window < WINDOWS; window++) {
+                long before = allocated(threadBean, ids);
+                for (int run = 0; run < RUNS; run++) {
+                    plan.run();
+                }
+                long bytes = allocated(threadBean, ids) - before;
+                if (bytes == 0) {
+                    return;
+                }
+                allocated.add(bytes);
+            }
+            fail(backend.description() + " allocated in every window of " + RUNS + " runs: " + allocated);
+        }
+    }
+
+    /** The calling thread and this backend's workers, the only live ones by that name. */
+    private static long[] threadIds() {
+        List<Long> ids = new ArrayList<>(List.of(Thread.currentThread().threadId()));
+        Thread.getAllStackTraces().keySet().stream()
+                .filter(thread -> thread.getName().startsWith("gale-cpu-worker-"))
+                .forEach(thread -> ids.add(thread.threadId()));
+        return ids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** One thread at a time: the array-valued query would itself allocate its result. */
+    private static long allocated(com.sun.management.ThreadMXBean threadBean, long[] ids) {
+        long total = 0;
+        for (long id : ids) {
+            total += threadBean.getThreadAllocatedBytes(id);
+        }
+        return total;
+    }
+
+    /** A training step of a one-hidden-layer network, plus the ops such a step does not use. */
+    private static StepPlan everyOp(CpuBackend backend) {
+        int batch = 256;
+        int in = 64;
+        int hidden = 128;
+        int out = 10;
+        Random random = new Random(1);
+        Buffer x = filled(backend, batch * in, random);
+        Buffer w1 = filled(backend, in * hidden, random);
+        Buffer b1 = filled(backend, hidden, random);
+        Buffer w2 = filled(backend, hidden * out, random);
+        Buffer y = filled(backend, batch * out, random);
+        Buffer z1 = backend.allocate(batch * hidden);
+        Buffer a1 = backend.allocate(batch * hidden);
+        Buffer z2 = backend.allocate(batch * out);
+        Buffer h = backend.allocate(batch * out);
+        Buffer delta2 = backend.allocate(batch * out);
+        Buffer delta1 = backend.allocate(batch * hidden);
+        Buffer g1 = backend.allocate(in * hidden);
+        Buffer gb1 = backend.allocate(hidden);
+        Buffer g2 = backend.allocate(hidden * out);
+        Buffer loss = backend.allocate(1);
+        Buffer maxout = backend.allocate(batch * hidden / 2);
+        Buffer maxoutDelta = backend.allocate(batch * hidden);
+        Buffer velocity = backend.allocate(in * hidden);
+        Buffer first = backend.allocate(hidden * out);
+        Buffer second = backend.allocate(hidden * out);
+        Buffer scalars = backend.allocate(3);
+        backend.write(scalars, new float[] {0.01f, 1.1f, 1.2f});
+        return new StepPlan("every op", List.of(
+                new Op.Gemm(x, false, w1, false, z1, batch, hidden, in, 1, 0),
+                new Op.BiasActivation(z1, b1, a1, batch, hidden, Pointwise.TANH, 0),
+                new Op.MaxoutForward(z1, maxout, batch, hidden / 2, 2),
+                new Op.Gemm(a1, false, w2, false, z2, batch, out, hidden, 1, 0),
+                new Op.RowSoftmax(z2, h, batch, out),
+                new Op.LossGradient(LossFunction.SOFTMAX_CROSS_ENTROPY, h, z2, y, delta2, loss, batch, out),
+                new Op.L2Penalty(w1, g1, loss, in * hidden, 0.01f),
+                new Op.Gemm(a1, true, delta2, false, g2, hidden, out, batch, 1, 0),
+                new Op.Gemm(delta2, false, w2, true, delta1, batch, hidden, out, 1, 0),
+                new Op.ActivationGradient(delta1, z1, a1, batch * hidden, Pointwise.TANH, 0),
+                new Op.MaxoutBackward(maxout, z1, maxoutDelta, batch, hidden / 2, 2),
+                new Op.Gemm(x, true, delta1, false, g1, in, hidden, batch, 1, 0.5f),
+                new Op.ColumnSums(delta1, gb1, batch, hidden, 1f / batch),
+                new Op.SgdUpdate(b1, gb1, hidden, scalars),
+                new Op.MomentumUpdate(w1, g1, velocity, in * hidden, 0.9f, true, scalars),
+                new Op.AdamUpdate(w2, g2, first, second, hidden * out, 0.9f, 0.999f, 1e-8f, 0.01f, scalars)));
+    }
+
+    private static Buffer filled(CpuBackend backend, int length, Random random) {
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = random.nextFloat() * 2 - 1;
+        }
+        Buffer buffer = backend.allocate(length);
+        backend.write(buffer, values);
+        return buffer;
+    }
+}
