@@ -2,7 +2,7 @@ package dev.gale.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.gale.TestBackends;
+import dev.gale.OnCpuBackend;
 import dev.gale.compute.Backend;
 import dev.gale.compute.Buffer;
 import dev.gale.compute.LossFunction;
@@ -17,24 +17,10 @@ import dev.gale.nn.Loss;
 import dev.gale.nn.Network;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The identities the seed material states, checked through Gale's kernels and trainer. */
-class SeedIdentitiesTest {
-
-    private static Backend backend;
-
-    @BeforeAll
-    static void open() {
-        backend = TestBackends.cpu();
-    }
-
-    @AfterAll
-    static void close() {
-        backend.close();
-    }
+class SeedIdentitiesTest extends OnCpuBackend {
 
     @Test
     void sigmoidGradientAtTheSeedsPoints() {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gale.TestBackends;
+import dev.gale.OnCpuBackend;
 import dev.gale.compute.Backend;
 import dev.gale.data.Dataset;
 import dev.gale.data.Synthetic;
@@ -15,23 +15,9 @@ import dev.gale.nn.Loss;
 import dev.gale.nn.Network;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class TrainerTest {
-
-    private static Backend backend;
-
-    @BeforeAll
-    static void open() {
-        backend = TestBackends.cpu();
-    }
-
-    @AfterAll
-    static void close() {
-        backend.close();
-    }
+class TrainerTest extends OnCpuBackend {
 
     private static Network blobNetwork(long seed) {
         return Network.builder(5).dense(12, Activation.RELU).maxout(6, 2).dense(3, Activation.SOFTMAX)
