@@ -36,6 +36,9 @@ public sealed interface Op {
         return buffers;
     }
 
+    /** The buffers this op writes (a subset of {@link #buffers()}). */
+    List<Buffer> writes();
+
     /**
      * {@code C = alpha * op(A) * op(B) + beta * C}, with op(A) of shape m x k and op(B) of shape k x n.
      * A is stored as m x k, or as k x m when {@code transposeA}; B as k x n, or n x k when
@@ -50,6 +53,11 @@ public sealed interface Op {
             fits(a, (long) m * k, "A");
             fits(b, (long) k * n, "B");
             fits(c, (long) m * n, "C");
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(c);
         }
     }
 
@@ -67,6 +75,11 @@ public sealed interface Op {
             fits(out, (long) rows * cols, "out");
             Objects.requireNonNull(function, "function");
         }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(z, out);
+        }
     }
 
     /** {@code out[r] = softmax(z[r])}, computed with the row maximum subtracted. */
@@ -76,6 +89,11 @@ public sealed interface Op {
             positive(cols, "cols");
             fits(z, (long) rows * cols, "z");
             fits(out, (long) rows * cols, "out");
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(out);
         }
     }
 
@@ -88,6 +106,11 @@ public sealed interface Op {
             fits(z, count, "z");
             fits(a, count, "a");
             Objects.requireNonNull(function, "function");
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(delta);
         }
     }
 
@@ -102,6 +125,11 @@ public sealed interface Op {
             positive(pieces, "pieces");
             fits(z, (long) rows * units * pieces, "z");
             fits(out, (long) rows * units, "out");
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(out);
         }
     }
 
@@ -118,6 +146,11 @@ public sealed interface Op {
             fits(deltaOut, (long) rows * units, "deltaOut");
             fits(z, (long) rows * units * pieces, "z");
             fits(deltaZ, (long) rows * units * pieces, "deltaZ");
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(deltaZ);
         }
     }
 
@@ -140,6 +173,11 @@ public sealed interface Op {
             }
             fits(loss, 1, "loss");
         }
+
+        @Override
+        public List<Buffer> writes() {
+            return delta == null ? List.of(loss) : List.of(delta, loss);
+        }
     }
 
     /**
@@ -157,6 +195,11 @@ public sealed interface Op {
             }
             fits(loss, 1, "loss");
         }
+
+        @Override
+        public List<Buffer> writes() {
+            return gradient == null ? List.of(loss) : List.of(gradient, loss);
+        }
     }
 
     /** {@code target[c] = alpha * sum_r source[r, c]}: bias gradients. */
@@ -167,6 +210,11 @@ public sealed interface Op {
             fits(source, (long) rows * cols, "source");
             fits(target, cols, "target");
         }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(target);
+        }
     }
 
     /** {@code w -= lr * g}, lr read from {@code scalars} (see {@link StepScalars}). */
@@ -176,6 +224,11 @@ public sealed interface Op {
             fits(weights, count, "weights");
             fits(gradient, count, "gradient");
             fits(scalars, StepScalars.LENGTH, "scalars");
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(weights);
         }
     }
 
@@ -191,6 +244,11 @@ public sealed interface Op {
             fits(gradient, count, "gradient");
             fits(velocity, count, "velocity");
             fits(scalars, StepScalars.LENGTH, "scalars");
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(weights, velocity);
         }
     }
 
@@ -210,6 +268,11 @@ public sealed interface Op {
             fits(firstMoment, count, "firstMoment");
             fits(secondMoment, count, "secondMoment");
             fits(scalars, StepScalars.LENGTH, "scalars");
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(weights, firstMoment, secondMoment);
         }
     }
 

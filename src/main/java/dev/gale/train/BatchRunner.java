@@ -40,7 +40,7 @@ final class BatchRunner {
             r.backend.read(r.loss, loss);
             total += (double) loss[0] * rows;
             float[] predictions = new float[rows * outputs];
-            r.backend.read(r.a[r.a.length - 1], predictions);
+            r.backend.read(r.output(), predictions);
             correct += Classes.matches(predictions, targets, rows, outputs);
         }
         double cost = total / data.rows() + penalty(data.rows());
@@ -62,7 +62,7 @@ final class BatchRunner {
             r.backend.write(r.input, Arrays.copyOfRange(features, start * inputs, (start + n) * inputs));
             plan(predictionPlans, n, StepPlanner::prediction).run();
             float[] out = new float[n * outputs];
-            r.backend.read(r.a[r.a.length - 1], out);
+            r.backend.read(r.output(), out);
             System.arraycopy(out, 0, result, start * outputs, n * outputs);
         }
         return result;

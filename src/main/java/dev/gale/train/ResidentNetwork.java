@@ -119,6 +119,11 @@ final class ResidentNetwork {
         }
     }
 
+    /** The network's outputs [maxRows, outputs]: the last layer's activations. */
+    Buffer output() {
+        return a[a.length - 1];
+    }
+
     /** Width of the input of layer l. */
     int inputsOf(int layer) {
         return network.inputsOf(layer);

@@ -37,19 +37,19 @@ final class StepPlanner {
         for (ResidentNetwork.Parameter p : r.parameters) {
             ops.add(update(r, p, optimizer));
         }
-        return new StepPlan("train[" + rows + "]", ops);
+        return new StepPlan("train[" + rows + "]", ops, List.of(r.input, r.target, r.scalars), List.of(r.loss));
     }
 
     /** Forward, loss and backward: the cost and its gradient, for gradient checks and conjugate gradient. */
     static StepPlan gradient(ResidentNetwork r, int rows) {
-        return new StepPlan("gradient[" + rows + "]", gradientOps(r, rows));
+        return new StepPlan("gradient[" + rows + "]", gradientOps(r, rows), List.of(), List.of(r.loss));
     }
 
     /** Forward and the data term of the loss (no penalty): for evaluation in chunks. */
     static StepPlan dataLoss(ResidentNetwork r, int rows) {
         List<Op> ops = forward(r, rows);
         ops.add(lossOp(r, rows, false));
-        return new StepPlan("loss[" + rows + "]", ops);
+        return new StepPlan("loss[" + rows + "]", ops, List.of(r.input, r.target), List.of(r.loss, r.output()));
     }
 
     /** Forward, data term and penalty with coefficient lambda/rows: the whole cost of one batch. */
@@ -57,14 +57,14 @@ final class StepPlanner {
         List<Op> ops = forward(r, rows);
         ops.add(lossOp(r, rows, false));
         addPenalty(r, rows, ops);
-        return new StepPlan("cost[" + rows + "]", ops);
+        return new StepPlan("cost[" + rows + "]", ops, List.of(), List.of(r.loss));
     }
 
     /** Adds lambda/(2 examples) sum W^2 to the loss buffer, which the caller zeroes first. */
     static StepPlan penalty(ResidentNetwork r, int examples) {
         List<Op> ops = new ArrayList<>();
         addPenalty(r, examples, ops);
-        return new StepPlan("penalty", ops);
+        return new StepPlan("penalty", ops, List.of(r.loss), List.of(r.loss));
     }
 
     private static void addPenalty(ResidentNetwork r, int examples, List<Op> ops) {
@@ -75,9 +75,9 @@ final class StepPlanner {
         }
     }
 
-    /** The forward pass alone: outputs in {@code r.a[last]}. */
+    /** The forward pass alone: outputs in {@code r.output()}. */
     static StepPlan prediction(ResidentNetwork r, int rows) {
-        return new StepPlan("predict[" + rows + "]", forward(r, rows));
+        return new StepPlan("predict[" + rows + "]", forward(r, rows), List.of(r.input), List.of(r.output()));
     }
 
     /** The number of state tensors the optimizer keeps per parameter tensor. */

@@ -46,4 +46,19 @@ class OpTest {
         StepPlan plan = new StepPlan("mixed", List.of(new Op.RowSoftmax(foreign, own, 2, 2)));
         assertThrows(IllegalArgumentException.class, () -> backend.compile(plan));
     }
+
+    @Test
+    void writesNamesTheOutputsAndAPlanChecksItsDeclaredInputsAndOutputs() {
+        Buffer z = backend.allocate(4);
+        Buffer out = backend.allocate(4);
+        Buffer unused = backend.allocate(4);
+        Op softmax = new Op.RowSoftmax(z, out, 2, 2);
+        assertEquals(List.of(out), softmax.writes());
+        assertTrue(softmax.buffers().containsAll(softmax.writes()));
+        new StepPlan("ok", List.of(softmax), List.of(z), List.of(out));
+        IllegalArgumentException input = assertThrows(IllegalArgumentException.class,
+                () -> new StepPlan("bad", List.of(softmax), List.of(unused), List.of()));
+        assertTrue(input.getMessage().contains("not used"), input.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new StepPlan("bad", List.of(softmax), List.of(), List.of(z)));
+    }
 }
