@@ -1,0 +1,120 @@
+package dev.gale.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gale.compute.Backend;
+import dev.gale.compute.reference.ReferenceBackend;
+import dev.gale.data.Dataset;
+import dev.gale.data.Synthetic;
+import dev.gale.nn.Activation;
+import dev.gale.nn.Loss;
+import dev.gale.nn.Network;
+import dev.gale.train.Optimizer;
+import dev.gale.train.Trainer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.TestFactory;
+
+import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+/**
+ * Whole training runs: from the same initial weights, 20 steps (5 epochs of 4 batches, shuffled)
+ * with each optimizer on every backend under test and on the float64 reference. The per-epoch costs
+ * and the final weights must agree within the bounds below, and two runs on one backend must give
+ * identical weights.
+ */
+class NetworkParityTest {
+
+    /**
+     * Final weights: |w - w_ref| <= 2e-6 + 1e-5 |w_ref|. The CPU backends measure at most 3e-7 after
+     * these 20 steps (about two units of 2^-24 at |w| near 1, every optimizer). A device may round
+     * exp, tanh and division less tightly (OpenCL allows 3 to 4 ulp in float) and sum in another
+     * order, so the bound allows about eight times the CPU's error; a wrong term (a missing 1/m, an
+     * off bias correction) moves weights by 1e-3 or more.
+     */
+    private static final double WEIGHT_ATOL = 2e-6;
+    private static final double WEIGHT_RTOL = 1e-5;
+    /** Per-epoch mean cost, relative: the CPU measures at most 6e-8; the same factor of eight. */
+    private static final double COST_RTOL = 5e-7;
+
+    static List<Optimizer> optimizers() {
+        return List.of(Optimizer.sgd(0.2), Optimizer.momentum(0.1, 0.9), Optimizer.nesterov(0.1, 0.9),
+                Optimizer.adam(0.01), Optimizer.adamW(0.01, 0.05));
+    }
+
+    private record Run(Network network, List<Double> costs) {
+    }
+
+    private static Run train(Backend backend, Optimizer optimizer) {
+        Dataset data = Synthetic.blobs(10, 4, 7, 1.5, 5);
+        Network network = Network.builder(7).dense(13, Activation.TANH).maxout(5, 3)
+                .dense(9, Activation.leakyRelu(0.1)).dense(4, Activation.SOFTMAX)
+                .loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(1e-3).seed(11).build();
+        List<Double> costs = new ArrayList<>();
+        Trainer.builder(backend).optimizer(optimizer).batchSize(10).epochs(5).seed(3)
+                .listener(report -> costs.add(report.trainingLoss())).build().fit(network, data);
+        return new Run(network, costs);
+    }
+
+    @TestFactory
+    Stream<DynamicNode> twentyStepsAgreeWithTheReference() {
+        return optimizers().stream().map(optimizer -> {
+            Run reference;
+            try (ReferenceBackend oracle = new ReferenceBackend()) {
+                reference = train(oracle, optimizer);
+            }
+            return dynamicContainer(optimizer.toString(), BackendsUnderTest.all().stream().map(factory ->
+                    dynamicTest(factory.name(), () -> {
+                        try (Backend backend = factory.open().apply(0)) {
+                            Run first = train(backend, optimizer);
+                            Run second = train(backend, optimizer);
+                            compare(backend.description(), optimizer, first, reference);
+                            for (int l = 0; l < first.network().layers().size(); l++) {
+                                assertArrayEquals(first.network().weights(l), second.network().weights(l),
+                                        "two runs on " + backend.description() + " differ in layer " + l);
+                            }
+                        }
+                    })));
+        });
+    }
+
+    private static void compare(String backend, Optimizer optimizer, Run run, Run reference) {
+        double maxError = 0;
+        double errorSquares = 0;
+        double referenceSquares = 0;
+        List<String> violations = new ArrayList<>();
+        for (int l = 0; l < run.network().layers().size(); l++) {
+            float[][] pairs = {run.network().weights(l), reference.network().weights(l),
+                    run.network().bias(l), reference.network().bias(l)};
+            for (int t = 0; t < pairs.length; t += 2) {
+                for (int i = 0; i < pairs[t].length; i++) {
+                    double got = pairs[t][i];
+                    double want = pairs[t + 1][i];
+                    double error = Math.abs(got - want);
+                    maxError = Math.max(maxError, error);
+                    errorSquares += error * error;
+                    referenceSquares += want * want;
+                    if (!(error <= WEIGHT_ATOL + WEIGHT_RTOL * Math.abs(want)) && violations.size() < 3) {
+                        violations.add("layer " + l + (t == 0 ? " weight " : " bias ") + i + ": " + got + " vs " + want);
+                    }
+                }
+            }
+        }
+        double worstCost = 0;
+        for (int e = 0; e < run.costs().size(); e++) {
+            worstCost = Math.max(worstCost, Math.abs(run.costs().get(e) - reference.costs().get(e))
+                    / Math.abs(reference.costs().get(e)));
+        }
+        System.out.printf("network parity %-40s %-60s max |dw| %.2e, rel L2 %.2e, worst cost rel %.2e%n",
+                backend, optimizer, maxError, Math.sqrt(errorSquares / referenceSquares), worstCost);
+        assertTrue(violations.isEmpty(), backend + ", " + optimizer + ": weights outside " + WEIGHT_ATOL + " + "
+                + WEIGHT_RTOL + " |w|: " + violations);
+        double finalWorstCost = worstCost;
+        assertTrue(worstCost <= COST_RTOL, () -> backend + ", " + optimizer + ": epoch cost off by "
+                + finalWorstCost + " relative, bound " + COST_RTOL);
+    }
+}

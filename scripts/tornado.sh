@@ -1,0 +1,45 @@
+# Sourced by Gale's scripts: finds a TornadoVM SDK and writes the JVM argument file that runs Gale on it.
+# The SDK is $TORNADO_SDK or $TORNADOVM_HOME; without one, Gale runs on its CPU backend alone.
+
+gale_tornado_sdk() { # prints the SDK folder, or nothing
+  local sdk="${TORNADO_SDK:-${TORNADOVM_HOME:-}}"
+  [ -n "$sdk" ] || return 0
+  if [ ! -f "$sdk/tornado-argfile" ] || [ ! -d "$sdk/share/java/tornado" ]; then
+    echo "gale: $sdk (from TORNADO_SDK/TORNADOVM_HOME) is not a TornadoVM SDK: it has no tornado-argfile;" \
+         "point the variable at the SDK folder (the one with bin/, etc/ and share/java/tornado) or unset it." >&2
+    return 1
+  fi
+  (cd "$sdk" && pwd)
+}
+
+# Writes to $2 the JVM arguments for SDK $1. An SDK with the PTX backend aborts at start-up where the
+# CUDA driver (libcuda.so.1) is missing, so there the PTX driver is left off the module path.
+gale_tornado_argfile() {
+  local sdk="$1" out="$2" jars
+  if ls "$sdk"/share/java/tornado/tornado-drivers-ptx-*.jar >/dev/null 2>&1 \
+     && ! ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 '; then
+    jars=$(ls "$sdk"/share/java/tornado/*.jar | grep -v '/tornado-drivers-ptx-' | paste -sd: -)
+    awk -v jars="$jars" '
+      /^# === ?:? ?ptx-exports ===/ { skip = 1; next }
+      /^# ===/                      { skip = 0 }
+      skip                          { next }
+      /^--module-path /             { print "--module-path " jars; next }
+      { gsub(/,tornado\.drivers\.ptx/, ""); print }' "$sdk/tornado-argfile" > "$out"
+  else
+    cp "$sdk/tornado-argfile" "$out"
+  fi
+  echo "-Dtornado.recover.bailout=False" >> "$out"
+}
+
+# Sets GALE_TORNADO_MAVEN to the Maven flags that run the tests on the SDK's devices as well (empty
+# without an SDK). Run from the project folder; exits when the variables name something that is no SDK.
+gale_tornado_maven_flags() {
+  local sdk
+  GALE_TORNADO_MAVEN=()
+  sdk=$(gale_tornado_sdk) || exit 1
+  [ -n "$sdk" ] || return 0
+  mkdir -p target
+  gale_tornado_argfile "$sdk" target/tornado-argfile
+  GALE_TORNADO_MAVEN=("-Dgale.tornado.jvm=@$PWD/target/tornado-argfile")
+  echo "gale: TornadoVM SDK at $sdk: its devices are tested too"
+}

@@ -1,0 +1,208 @@
+package dev.gale.compute.tornado;
+
+import dev.gale.compute.Buffer;
+import dev.gale.compute.Op;
+import dev.gale.compute.StepPlan;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+/**
+ * Turns a {@link StepPlan} into the two task graphs of a {@link DevicePlan}: one task per op (two for
+ * the reductions, whose partial sums are added in a fixed order by a single work-item).
+ */
+final class GraphBuilder {
+
+    /** Elements per partial sum of the L2 penalty. */
+    private static final int CHUNK = 1024;
+    /** Arrays per residency task ({@link Kernels#keep}). */
+    private static final int KEPT = 8;
+    /** Graph names must be unique across all execution plans of the process. */
+    private static final AtomicLong PLANS = new AtomicLong();
+
+    private final String name = "gale" + PLANS.incrementAndGet();
+    private final Function<Buffer, TornadoBuffer> own;
+    private final GemmKernel gemm;
+    private final TaskGraph step = new TaskGraph(name + "step");
+    private final GridScheduler grid = new GridScheduler();
+    private boolean gridUsed;
+    private int tasks;
+
+    /** How GEMMs run: the plain {@code @Parallel} kernel, or the tiled one with a tile edge. */
+    record GemmKernel(boolean tiled, int tile) {
+    }
+
+    private GraphBuilder(Function<Buffer, TornadoBuffer> own, GemmKernel gemm) {
+        this.own = own;
+        this.gemm = gemm;
+    }
+
+    static DevicePlan build(StepPlan plan, TornadoDevice device, Function<Buffer, TornadoBuffer> own, GemmKernel gemm) {
+        return new GraphBuilder(own, gemm).build(plan, device);
+    }
+
+    private DevicePlan build(StepPlan plan, TornadoDevice device) {
+        List<TornadoBuffer> inputs = plan.inputs().stream().map(own).toList();
+        List<TornadoBuffer> outputs = plan.outputs().stream().map(own).toList();
+        Set<TornadoBuffer> residentSet = new LinkedHashSet<>();
+        for (Buffer buffer : plan.buffers()) {
+            residentSet.add(own.apply(buffer));
+        }
+        residentSet.removeAll(inputs);
+        residentSet.removeAll(outputs);
+        List<TornadoBuffer> residents = List.copyOf(residentSet);
+        Set<TornadoBuffer> writes = new LinkedHashSet<>();
+        plan.ops().forEach(op -> op.writes().forEach(buffer -> writes.add(own.apply(buffer))));
+        writes.retainAll(residentSet);
+
+        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        if (!residents.isEmpty()) {
+            graphs.add(residentGraph(residents).snapshot());
+            step.consumeFromDevice(name + "residents", arrays(residents));
+        }
+        if (!inputs.isEmpty()) {
+            step.transferToDevice(DataTransferMode.EVERY_EXECUTION, arrays(inputs));
+        }
+        plan.ops().forEach(this::add);
+        if (!outputs.isEmpty()) {
+            step.transferToHost(DataTransferMode.EVERY_EXECUTION, arrays(outputs));
+        }
+        graphs.add(step.snapshot());
+        TornadoExecutionPlan execution = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
+                .withDevice(device);
+        if (gridUsed) {
+            execution.withGridScheduler(grid);
+        }
+        return new DevicePlan(execution, residents, inputs, outputs, List.copyOf(writes));
+    }
+
+    /** Uploads every resident on each run and keeps it on the device for the step graph. */
+    private TaskGraph residentGraph(List<TornadoBuffer> residents) {
+        TaskGraph graph = new TaskGraph(name + "residents");
+        Object[] arrays = arrays(residents);
+        graph.transferToDevice(DataTransferMode.EVERY_EXECUTION, arrays);
+        for (int start = 0; start < arrays.length; start += KEPT) {
+            FloatArray[] kept = new FloatArray[KEPT];
+            int longest = 1;
+            for (int i = 0; i < KEPT; i++) {
+                // Distinct padding arrays: a task given one array twice never finishes TornadoVM's scheduling.
+                kept[i] = start + i < arrays.length ? (FloatArray) arrays[start + i] : new FloatArray(1);
+                longest = Math.max(longest, kept[i].getSize());
+            }
+            graph.task("keep" + start, Kernels::keep, kept[0], kept[1], kept[2], kept[3],
+                    kept[4], kept[5], kept[6], kept[7], longest);
+        }
+        return graph.persistOnDevice(arrays);
+    }
+
+    private void add(Op op) {
+        boolean inPlaceBias = op instanceof Op.BiasActivation b && b.out() == b.z();
+        if (!inPlaceBias && Set.copyOf(op.buffers()).size() != op.buffers().size()) {
+            throw new IllegalArgumentException("the TornadoVM backend cannot run " + op.getClass().getSimpleName()
+                    + " with one buffer in two operands: TornadoVM never finishes scheduling such a task");
+        }
+        switch (op) {
+            case Op.BiasActivation o when inPlaceBias -> step.task(task(), Kernels::biasActivationInPlace, array(o.z()),
+                    array(o.bias()), o.rows(), o.cols(), function(o.function()), o.slope());
+            case Op.Gemm g -> addGemm(g);
+            case Op.BiasActivation o -> step.task(task(), Kernels::biasActivation, array(o.z()), array(o.bias()),
+                    array(o.out()), o.rows(), o.cols(), function(o.function()), o.slope());
+            case Op.RowSoftmax o -> step.task(task(), Kernels::rowSoftmax, array(o.z()), array(o.out()), o.rows(), o.cols());
+            case Op.ActivationGradient o -> step.task(task(), Kernels::activationGradient, array(o.delta()),
+                    array(o.z()), array(o.a()), o.count(), function(o.function()), o.slope());
+            case Op.MaxoutForward o -> step.task(task(), Kernels::maxoutForward, array(o.z()), array(o.out()),
+                    o.rows() * o.units(), o.pieces());
+            case Op.MaxoutBackward o -> step.task(task(), Kernels::maxoutBackward, array(o.deltaOut()), array(o.z()),
+                    array(o.deltaZ()), o.rows() * o.units(), o.pieces());
+            case Op.LossGradient o -> {
+                FloatArray rowLoss = new FloatArray(o.rows());
+                step.task(task(), Kernels::lossRows, array(o.output()), array(o.logits()), array(o.target()),
+                        o.delta() == null ? new FloatArray(1) : array(o.delta()), rowLoss, o.rows(), o.cols(),
+                        loss(o.function()), o.delta() == null ? 0 : 1);
+                step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), 0f, 1f / o.rows());
+            }
+            case Op.L2Penalty o -> {
+                int chunks = (o.count() + CHUNK - 1) / CHUNK;
+                FloatArray partial = new FloatArray(chunks);
+                step.task(task(), Kernels::squaresByChunk, array(o.weights()),
+                        o.gradient() == null ? new FloatArray(1) : array(o.gradient()), partial, o.count(), CHUNK,
+                        o.coefficient(), o.gradient() == null ? 0 : 1);
+                step.task(task(), Kernels::sumPartials, partial, chunks, array(o.loss()), 1f, 0.5f * o.coefficient());
+            }
+            case Op.ColumnSums o -> step.task(task(), Kernels::columnSums, array(o.source()), array(o.target()),
+                    o.rows(), o.cols(), o.alpha());
+            case Op.SgdUpdate o -> step.task(task(), Kernels::sgd, array(o.weights()), array(o.gradient()),
+                    array(o.scalars()), o.count());
+            case Op.MomentumUpdate o -> step.task(task(), Kernels::momentum, array(o.weights()), array(o.gradient()),
+                    array(o.velocity()), array(o.scalars()), o.count(), o.momentum(), o.nesterov() ? 1 : 0);
+            case Op.AdamUpdate o -> step.task(task(), Kernels::adam, array(o.weights()), array(o.gradient()),
+                    array(o.firstMoment()), array(o.secondMoment()), array(o.scalars()), o.count(), o.beta1(),
+                    o.beta2(), o.epsilon(), o.weightDecay());
+        }
+    }
+
+    private void addGemm(Op.Gemm g) {
+        int aRow = g.transposeA() ? 1 : g.k();
+        int aCol = g.transposeA() ? g.m() : 1;
+        int bRow = g.transposeB() ? 1 : g.n();
+        int bCol = g.transposeB() ? g.k() : 1;
+        String id = task();
+        if (!gemm.tiled()) {
+            step.task(id, Kernels::gemm, array(g.a()), array(g.b()), array(g.c()), g.m(), g.n(), g.k(),
+                    aRow, aCol, bRow, bCol, g.alpha(), g.beta());
+            return;
+        }
+        step.task(id, Kernels::gemmTiled, new KernelContext(), array(g.a()), array(g.b()), array(g.c()),
+                g.m(), g.n(), g.k(), aRow, aCol, bRow, bCol, g.alpha(), g.beta(), gemm.tile());
+        WorkerGrid2D worker = new WorkerGrid2D(roundUp(g.n(), gemm.tile()), roundUp(g.m(), gemm.tile()));
+        worker.setLocalWork(gemm.tile(), gemm.tile(), 1);
+        grid.addWorkerGrid(step.getTaskGraphName() + "." + id, worker);
+        gridUsed = true;
+    }
+
+    private String task() {
+        return "t" + tasks++;
+    }
+
+    private FloatArray array(Buffer buffer) {
+        return own.apply(buffer).array;
+    }
+
+    private static Object[] arrays(List<TornadoBuffer> buffers) {
+        return buffers.stream().map(b -> b.array).toArray();
+    }
+
+    private static int roundUp(int value, int multiple) {
+        return (value + multiple - 1) / multiple * multiple;
+    }
+
+    private static int function(dev.gale.compute.Pointwise function) {
+        return switch (function) {
+            case IDENTITY -> Kernels.IDENTITY;
+            case SIGMOID -> Kernels.SIGMOID;
+            case TANH -> Kernels.TANH;
+            case RELU -> Kernels.RELU;
+            case LEAKY_RELU -> Kernels.LEAKY_RELU;
+        };
+    }
+
+    private static int loss(dev.gale.compute.LossFunction function) {
+        return switch (function) {
+            case LOGISTIC -> Kernels.LOGISTIC;
+            case SOFTMAX_CROSS_ENTROPY -> Kernels.SOFTMAX_CROSS_ENTROPY;
+            case MEAN_SQUARED_ERROR -> Kernels.MEAN_SQUARED_ERROR;
+        };
+    }
+}

@@ -1,0 +1,327 @@
+package dev.gale.compute.tornado;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+/**
+ * Gale's device kernels: static methods that TornadoVM compiles to OpenCL C or PTX. Each follows the
+ * definition of its {@link dev.gale.compute.Op} (and of the float64 reference) in float32. Enums and
+ * booleans arrive as int codes because kernels take primitives and arrays only.
+ */
+final class Kernels {
+
+    static final int IDENTITY = 0;
+    static final int SIGMOID = 1;
+    static final int TANH = 2;
+    static final int RELU = 3;
+    static final int LEAKY_RELU = 4;
+
+    static final int LOGISTIC = 0;
+    static final int SOFTMAX_CROSS_ENTROPY = 1;
+    static final int MEAN_SQUARED_ERROR = 2;
+
+    private Kernels() {
+    }
+
+    /**
+     * C = alpha op(A) op(B) + beta C, one work-item per element of C. Transposes are strides: element
+     * (i, p) of op(A) is {@code a[i * aRow + p * aCol]}, element (p, j) of op(B) is
+     * {@code b[p * bRow + j * bCol]}.
+     */
+    static void gemm(FloatArray a, FloatArray b, FloatArray c, int m, int n, int k,
+                     int aRow, int aCol, int bRow, int bCol, float alpha, float beta) {
+        for (@Parallel int i = 0; i < m; i++) {
+            for (@Parallel int j = 0; j < n; j++) {
+                float sum = 0;
+                for (int p = 0; p < k; p++) {
+                    sum += a.get(i * aRow + p * aCol) * b.get(p * bRow + j * bCol);
+                }
+                float result = alpha * sum;
+                if (beta != 0) {
+                    result += beta * c.get(i * n + j);
+                }
+                c.set(i * n + j, result);
+            }
+        }
+    }
+
+    /**
+     * The same product with tile x tile work-groups that stage tiles of op(A) and op(B) in local memory.
+     * The global range is m and n rounded up to the tile; work-items outside C load zeros and store
+     * nothing. TornadoVM specialises the kernel on {@code tile}, which sizes the local arrays.
+     */
+    static void gemmTiled(KernelContext context, FloatArray a, FloatArray b, FloatArray c, int m, int n, int k,
+                          int aRow, int aCol, int bRow, int bCol, float alpha, float beta, int tile) {
+        int localColumn = context.localIdx;
+        int localRow = context.localIdy;
+        int column = context.groupIdx * tile + localColumn;
+        int row = context.groupIdy * tile + localRow;
+        float[] aTile = context.allocateFloatLocalArray(tile * tile);
+        float[] bTile = context.allocateFloatLocalArray(tile * tile);
+        float sum = 0;
+        for (int start = 0; start < k; start += tile) {
+            int aColumn = start + localColumn;
+            int bRowIndex = start + localRow;
+            aTile[localRow * tile + localColumn] = row < m && aColumn < k ? a.get(row * aRow + aColumn * aCol) : 0;
+            bTile[localRow * tile + localColumn] = bRowIndex < k && column < n ? b.get(bRowIndex * bRow + column * bCol) : 0;
+            context.localBarrier();
+            for (int p = 0; p < tile; p++) {
+                sum += aTile[localRow * tile + p] * bTile[p * tile + localColumn];
+            }
+            context.localBarrier();
+        }
+        if (row < m && column < n) {
+            float result = alpha * sum;
+            if (beta != 0) {
+                result += beta * c.get(row * n + column);
+            }
+            c.set(row * n + column, result);
+        }
+    }
+
+    static void biasActivation(FloatArray z, FloatArray bias, FloatArray out, int rows, int cols,
+                               int function, float slope) {
+        for (@Parallel int i = 0; i < rows * cols; i++) {
+            float value = z.get(i) + bias.get(i % cols);
+            z.set(i, value);
+            out.set(i, activate(function, slope, value));
+        }
+    }
+
+    /** {@link #biasActivation} with out = z: TornadoVM's scheduler never finishes a task given one array twice. */
+    static void biasActivationInPlace(FloatArray z, FloatArray bias, int rows, int cols, int function, float slope) {
+        for (@Parallel int i = 0; i < rows * cols; i++) {
+            z.set(i, activate(function, slope, z.get(i) + bias.get(i % cols)));
+        }
+    }
+
+    static void rowSoftmax(FloatArray z, FloatArray out, int rows, int cols) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            int base = r * cols;
+            float max = z.get(base);
+            for (int c = 1; c < cols; c++) {
+                max = TornadoMath.max(max, z.get(base + c));
+            }
+            float sum = 0;
+            for (int c = 0; c < cols; c++) {
+                sum += TornadoMath.exp(z.get(base + c) - max);
+            }
+            for (int c = 0; c < cols; c++) {
+                out.set(base + c, TornadoMath.exp(z.get(base + c) - max) / sum);
+            }
+        }
+    }
+
+    static void activationGradient(FloatArray delta, FloatArray z, FloatArray a, int count, int function, float slope) {
+        for (@Parallel int i = 0; i < count; i++) {
+            delta.set(i, delta.get(i) * derivative(function, slope, z.get(i), a.get(i)));
+        }
+    }
+
+    static void maxoutForward(FloatArray z, FloatArray out, int units, int pieces) {
+        for (@Parallel int unit = 0; unit < units; unit++) {
+            int base = unit * pieces;
+            float best = z.get(base);
+            for (int p = 1; p < pieces; p++) {
+                best = TornadoMath.max(best, z.get(base + p));
+            }
+            out.set(unit, best);
+        }
+    }
+
+    /** The first piece that attains the maximum gets the delta, as in the reference. */
+    static void maxoutBackward(FloatArray deltaOut, FloatArray z, FloatArray deltaZ, int units, int pieces) {
+        for (@Parallel int unit = 0; unit < units; unit++) {
+            int base = unit * pieces;
+            int winner = 0;
+            for (int p = 1; p < pieces; p++) {
+                if (z.get(base + p) > z.get(base + winner)) {
+                    winner = p;
+                }
+            }
+            for (int p = 0; p < pieces; p++) {
+                deltaZ.set(base + p, p == winner ? deltaOut.get(unit) : 0);
+            }
+        }
+    }
+
+    /** Per-row data term into {@code rowLoss}; with {@code writeDelta == 1} also delta = h - y. */
+    static void lossRows(FloatArray h, FloatArray z, FloatArray y, FloatArray delta, FloatArray rowLoss,
+                         int rows, int cols, int function, int writeDelta) {
+        for (@Parallel int r = 0; r < rows; r++) {
+            int base = r * cols;
+            float sum = 0;
+            if (function == LOGISTIC) {
+                for (int c = 0; c < cols; c++) {
+                    float logit = z.get(base + c);
+                    sum += TornadoMath.max(logit, 0) + TornadoMath.log(1 + TornadoMath.exp(-TornadoMath.abs(logit)))
+                            - y.get(base + c) * logit;
+                }
+            } else if (function == SOFTMAX_CROSS_ENTROPY) {
+                float max = z.get(base);
+                for (int c = 1; c < cols; c++) {
+                    max = TornadoMath.max(max, z.get(base + c));
+                }
+                float sumExp = 0;
+                for (int c = 0; c < cols; c++) {
+                    sumExp += TornadoMath.exp(z.get(base + c) - max);
+                }
+                float logSumExp = max + TornadoMath.log(sumExp);
+                for (int c = 0; c < cols; c++) {
+                    sum += y.get(base + c) * (logSumExp - z.get(base + c));
+                }
+            } else {
+                for (int c = 0; c < cols; c++) {
+                    float d = h.get(base + c) - y.get(base + c);
+                    sum += 0.5f * d * d;
+                }
+            }
+            rowLoss.set(r, sum);
+            if (writeDelta == 1) {
+                for (int c = 0; c < cols; c++) {
+                    delta.set(base + c, h.get(base + c) - y.get(base + c));
+                }
+            }
+        }
+    }
+
+    /**
+     * Sums of squares of {@code chunk}-sized slices of w into {@code partial}; with
+     * {@code writeGradient == 1} also gradient += coefficient * w.
+     */
+    static void squaresByChunk(FloatArray w, FloatArray gradient, FloatArray partial, int count, int chunk,
+                               float coefficient, int writeGradient) {
+        for (@Parallel int part = 0; part < (count + chunk - 1) / chunk; part++) {
+            int end = TornadoMath.min((part + 1) * chunk, count);
+            float sum = 0;
+            for (int i = part * chunk; i < end; i++) {
+                float weight = w.get(i);
+                sum += weight * weight;
+                if (writeGradient == 1) {
+                    gradient.set(i, gradient.get(i) + coefficient * weight);
+                }
+            }
+            partial.set(part, sum);
+        }
+    }
+
+    /**
+     * One work-item adds the partial sums in order: {@code target[0] = keep * target[0] + scale * sum}.
+     * Sequential on purpose: the partials are few, and a fixed order keeps runs identical.
+     */
+    static void sumPartials(FloatArray partial, int count, FloatArray target, float keep, float scale) {
+        float sum = 0;
+        for (int i = 0; i < count; i++) {
+            sum += partial.get(i);
+        }
+        target.set(0, keep * target.get(0) + scale * sum);
+    }
+
+    static void columnSums(FloatArray source, FloatArray target, int rows, int cols, float alpha) {
+        for (@Parallel int c = 0; c < cols; c++) {
+            float sum = 0;
+            for (int r = 0; r < rows; r++) {
+                sum += source.get(r * cols + c);
+            }
+            target.set(c, alpha * sum);
+        }
+    }
+
+    static void sgd(FloatArray w, FloatArray g, FloatArray scalars, int count) {
+        float lr = scalars.get(0);
+        for (@Parallel int i = 0; i < count; i++) {
+            w.set(i, w.get(i) - lr * g.get(i));
+        }
+    }
+
+    static void momentum(FloatArray w, FloatArray g, FloatArray v, FloatArray scalars, int count, float mu,
+                         int nesterov) {
+        float lr = scalars.get(0);
+        for (@Parallel int i = 0; i < count; i++) {
+            float velocity = mu * v.get(i) - lr * g.get(i);
+            v.set(i, velocity);
+            w.set(i, w.get(i) + (nesterov == 1 ? mu * velocity - lr * g.get(i) : velocity));
+        }
+    }
+
+    static void adam(FloatArray w, FloatArray g, FloatArray m, FloatArray v, FloatArray scalars, int count,
+                     float beta1, float beta2, float epsilon, float weightDecay) {
+        float lr = scalars.get(0);
+        float c1 = scalars.get(1);
+        float c2 = scalars.get(2);
+        for (@Parallel int i = 0; i < count; i++) {
+            float gradient = g.get(i);
+            float first = beta1 * m.get(i) + (1 - beta1) * gradient;
+            float second = beta2 * v.get(i) + (1 - beta2) * gradient * gradient;
+            m.set(i, first);
+            v.set(i, second);
+            float weight = w.get(i);
+            w.set(i, weight - lr * (first * c1 / (TornadoMath.sqrt(second * c2) + epsilon) + weightDecay * weight));
+        }
+    }
+
+    /**
+     * Rewrites eight arrays with their own values. TornadoVM moves an array to the device only for a
+     * task that accesses its elements, so this is what makes a graph upload and keep them; the
+     * padding arrays are one element long.
+     */
+    static void keep(FloatArray a, FloatArray b, FloatArray c, FloatArray d,
+                     FloatArray e, FloatArray f, FloatArray g, FloatArray h, int longest) {
+        for (@Parallel int i = 0; i < longest; i++) {
+            if (i < a.getSize()) {
+                a.set(i, a.get(i));
+            }
+            if (i < b.getSize()) {
+                b.set(i, b.get(i));
+            }
+            if (i < c.getSize()) {
+                c.set(i, c.get(i));
+            }
+            if (i < d.getSize()) {
+                d.set(i, d.get(i));
+            }
+            if (i < e.getSize()) {
+                e.set(i, e.get(i));
+            }
+            if (i < f.getSize()) {
+                f.set(i, f.get(i));
+            }
+            if (i < g.getSize()) {
+                g.set(i, g.get(i));
+            }
+            if (i < h.getSize()) {
+                h.set(i, h.get(i));
+            }
+        }
+    }
+
+    private static float activate(int function, float slope, float z) {
+        float result = z;
+        if (function == SIGMOID) {
+            result = 1 / (1 + TornadoMath.exp(-z));
+        } else if (function == TANH) {
+            result = TornadoMath.tanh(z);
+        } else if (function == RELU) {
+            result = z > 0 ? z : 0;
+        } else if (function == LEAKY_RELU) {
+            result = z > 0 ? z : slope * z;
+        }
+        return result;
+    }
+
+    private static float derivative(int function, float slope, float z, float a) {
+        float result = 1;
+        if (function == SIGMOID) {
+            result = a * (1 - a);
+        } else if (function == TANH) {
+            result = 1 - a * a;
+        } else if (function == RELU) {
+            result = z > 0 ? 1 : 0;
+        } else if (function == LEAKY_RELU) {
+            result = z > 0 ? 1 : slope;
+        }
+        return result;
+    }
+}
