@@ -69,30 +69,45 @@ record KernelCase(KernelTable.Row row, KernelTable.Shape shape, long seed) {
         return values;
     }
 
+    /** How far {@code got} is from the reference {@code want}, against the output's own bound. */
     static Errors compare(Result got, Result want) {
-        Tolerance tolerance = want.tolerance();
+        return compare(got, want, want, 1);
+    }
+
+    /**
+     * How far {@code got} is from {@code other}, a second float32 backend's result: each is within the
+     * bound of the reference, so they are within twice that bound of each other.
+     */
+    static Errors compareWithin(Result got, Result other, Result reference) {
+        return compare(got, other, reference, 2);
+    }
+
+    private static Errors compare(Result got, Result want, Result reference, double boundScale) {
+        Tolerance tolerance = reference.tolerance();
         int violations = 0;
         double maxAbs = 0;
         double errorSquares = 0;
-        double referenceSquares = 0;
+        double wantSquares = 0;
         double boundUse = 0;
         String first = null;
         for (int i = 0; i < want.values().length; i++) {
             double d = got.values()[i];
-            double r = want.values()[i];
-            double error = Math.abs(d - r);
-            if (!tolerance.admits(d, r)) {
+            double w = want.values()[i];
+            double error = Math.abs(d - w);
+            double bound = boundScale * tolerance.bound(reference.values()[i]);
+            // Written so that NaN, e.g. an output element the backend never wrote, is never admitted.
+            if (!(error <= bound)) {
                 violations++;
                 if (first == null) {
-                    first = "[" + i + "] got " + d + ", want " + r + ", bound " + tolerance.bound(r);
+                    first = "[" + i + "] got " + d + ", want " + w + ", bound " + bound;
                 }
             }
             maxAbs = Math.max(maxAbs, error);
             errorSquares += error * error;
-            referenceSquares += r * r;
-            boundUse = Math.max(boundUse, error == 0 ? 0 : error / tolerance.bound(r));
+            wantSquares += w * w;
+            boundUse = Math.max(boundUse, error == 0 ? 0 : error / bound);
         }
-        double relativeL2 = referenceSquares == 0 ? Math.sqrt(errorSquares) : Math.sqrt(errorSquares / referenceSquares);
+        double relativeL2 = wantSquares == 0 ? Math.sqrt(errorSquares) : Math.sqrt(errorSquares / wantSquares);
         return new Errors(violations, maxAbs, relativeL2, boundUse, first);
     }
 }

@@ -24,13 +24,13 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 /**
  * Whole training runs: from the same initial weights, 20 steps (5 epochs of 4 batches, shuffled)
  * with each optimizer on every backend under test and on the float64 reference. The per-epoch costs
- * and the final weights must agree within the bounds below, and two runs on one backend must give
- * identical weights.
+ * and the final weights must agree within the bounds below, a device's also with the CPU backend's
+ * run, and two runs on one backend must give identical weights.
  */
 class NetworkParityTest {
 
     /**
-     * Final weights: |w - w_ref| <= 2e-6 + 1e-5 |w_ref|. The CPU backends measure at most 3e-7 after
+     * Final weights: |w - w_ref| <= 2e-6 + 1e-5 |w_ref|, and the same against the CPU backend's run. The CPU backends measure at most 3e-7 after
      * these 20 steps (about two units of 2^-24 at |w| near 1, every optimizer). A device may round
      * exp, tanh and division less tightly (OpenCL allows 3 to 4 ulp in float) and sum in another
      * order, so the bound allows about eight times the CPU's error; a wrong term (a missing 1/m, an
@@ -67,12 +67,21 @@ class NetworkParityTest {
             try (ReferenceBackend oracle = new ReferenceBackend()) {
                 reference = train(oracle, optimizer);
             }
+            BackendsUnderTest.Factory cpuFactory = BackendsUnderTest.cpu().getFirst();
+            Run onCpu;
+            try (Backend cpu = cpuFactory.open().apply(0)) {
+                onCpu = train(cpu, optimizer);
+            }
+            List<String> cpuNames = BackendsUnderTest.cpu().stream().map(BackendsUnderTest.Factory::name).toList();
             return dynamicContainer(optimizer.toString(), BackendsUnderTest.all().stream().map(factory ->
                     dynamicTest(factory.name(), () -> {
                         try (Backend backend = factory.open().apply(0)) {
                             Run first = train(backend, optimizer);
                             Run second = train(backend, optimizer);
-                            compare(backend.description(), optimizer, first, reference);
+                            compare(backend.description(), optimizer, first, reference, "the reference");
+                            if (!cpuNames.contains(factory.name())) {
+                                compare(backend.description(), optimizer, first, onCpu, cpuFactory.name());
+                            }
                             for (int l = 0; l < first.network().layers().size(); l++) {
                                 assertArrayEquals(first.network().weights(l), second.network().weights(l),
                                         "two runs on " + backend.description() + " differ in layer " + l);
@@ -82,14 +91,14 @@ class NetworkParityTest {
         });
     }
 
-    private static void compare(String backend, Optimizer optimizer, Run run, Run reference) {
+    private static void compare(String backend, Optimizer optimizer, Run run, Run expected, String against) {
         double maxError = 0;
         double errorSquares = 0;
-        double referenceSquares = 0;
+        double expectedSquares = 0;
         List<String> violations = new ArrayList<>();
         for (int l = 0; l < run.network().layers().size(); l++) {
-            float[][] pairs = {run.network().weights(l), reference.network().weights(l),
-                    run.network().bias(l), reference.network().bias(l)};
+            float[][] pairs = {run.network().weights(l), expected.network().weights(l),
+                    run.network().bias(l), expected.network().bias(l)};
             for (int t = 0; t < pairs.length; t += 2) {
                 for (int i = 0; i < pairs[t].length; i++) {
                     double got = pairs[t][i];
@@ -97,7 +106,7 @@ class NetworkParityTest {
                     double error = Math.abs(got - want);
                     maxError = Math.max(maxError, error);
                     errorSquares += error * error;
-                    referenceSquares += want * want;
+                    expectedSquares += want * want;
                     if (!(error <= WEIGHT_ATOL + WEIGHT_RTOL * Math.abs(want)) && violations.size() < 3) {
                         violations.add("layer " + l + (t == 0 ? " weight " : " bias ") + i + ": " + got + " vs " + want);
                     }
@@ -106,15 +115,15 @@ class NetworkParityTest {
         }
         double worstCost = 0;
         for (int e = 0; e < run.costs().size(); e++) {
-            worstCost = Math.max(worstCost, Math.abs(run.costs().get(e) - reference.costs().get(e))
-                    / Math.abs(reference.costs().get(e)));
+            worstCost = Math.max(worstCost, Math.abs(run.costs().get(e) - expected.costs().get(e))
+                    / Math.abs(expected.costs().get(e)));
         }
-        System.out.printf("network parity %-40s %-60s max |dw| %.2e, rel L2 %.2e, worst cost rel %.2e%n",
-                backend, optimizer, maxError, Math.sqrt(errorSquares / referenceSquares), worstCost);
+        System.out.printf("network parity %-40s %-60s vs %-13s max |dw| %.2e, rel L2 %.2e, worst cost rel %.2e%n",
+                backend, optimizer, against, maxError, Math.sqrt(errorSquares / expectedSquares), worstCost);
         assertTrue(violations.isEmpty(), backend + ", " + optimizer + ": weights outside " + WEIGHT_ATOL + " + "
-                + WEIGHT_RTOL + " |w|: " + violations);
+                + WEIGHT_RTOL + " |w| of " + against + ": " + violations);
         double finalWorstCost = worstCost;
-        assertTrue(worstCost <= COST_RTOL, () -> backend + ", " + optimizer + ": epoch cost off by "
-                + finalWorstCost + " relative, bound " + COST_RTOL);
+        assertTrue(worstCost <= COST_RTOL, () -> backend + ", " + optimizer + ": epoch cost off " + against
+                + " by " + finalWorstCost + " relative, bound " + COST_RTOL);
     }
 }

@@ -19,11 +19,6 @@ record Tolerance(double atol, double rtol, String reason) {
         return new Tolerance(0, roundings * U, reason);
     }
 
-    boolean admits(double got, double want) {
-        // Written so that NaN, e.g. an output element the backend never wrote, is never admitted.
-        return Math.abs(got - want) <= bound(want);
-    }
-
     double bound(double want) {
         return atol + rtol * Math.abs(want);
     }

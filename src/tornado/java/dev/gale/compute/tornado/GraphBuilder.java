@@ -17,6 +17,7 @@ import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
@@ -127,19 +128,19 @@ final class GraphBuilder {
             case Op.MaxoutBackward o -> step.task(task(), Kernels::maxoutBackward, array(o.deltaOut()), array(o.z()),
                     array(o.deltaZ()), o.rows() * o.units(), o.pieces());
             case Op.LossGradient o -> {
-                FloatArray rowLoss = new FloatArray(o.rows());
+                DoubleArray rowLoss = new DoubleArray(o.rows());
                 step.task(task(), Kernels::lossRows, array(o.output()), array(o.logits()), array(o.target()),
                         o.delta() == null ? new FloatArray(1) : array(o.delta()), rowLoss, o.rows(), o.cols(),
                         loss(o.function()), o.delta() == null ? 0 : 1);
-                step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), 0f, 1f / o.rows());
+                step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), 0f, 1.0 / o.rows());
             }
             case Op.L2Penalty o -> {
                 int chunks = (o.count() + CHUNK - 1) / CHUNK;
-                FloatArray partial = new FloatArray(chunks);
+                DoubleArray partial = new DoubleArray(chunks);
                 step.task(task(), Kernels::squaresByChunk, array(o.weights()),
                         o.gradient() == null ? new FloatArray(1) : array(o.gradient()), partial, o.count(), CHUNK,
                         o.coefficient(), o.gradient() == null ? 0 : 1);
-                step.task(task(), Kernels::sumPartials, partial, chunks, array(o.loss()), 1f, 0.5f * o.coefficient());
+                step.task(task(), Kernels::sumPartials, partial, chunks, array(o.loss()), 1f, 0.5 * o.coefficient());
             }
             case Op.ColumnSums o -> step.task(task(), Kernels::columnSums, array(o.source()), array(o.target()),
                     o.rows(), o.cols(), o.alpha());

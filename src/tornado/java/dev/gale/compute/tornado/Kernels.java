@@ -3,12 +3,15 @@ package dev.gale.compute.tornado;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.DoubleArray;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * Gale's device kernels: static methods that TornadoVM compiles to OpenCL C or PTX. Each follows the
- * definition of its {@link dev.gale.compute.Op} (and of the float64 reference) in float32. Enums and
- * booleans arrive as int codes because kernels take primitives and arrays only.
+ * definition of its {@link dev.gale.compute.Op} (and of the float64 reference) in float32, with the CPU
+ * backend's numerics where they matter: sums and the exponentials of softmax and the losses are taken
+ * in double and rounded once, so that every backend meets the same bounds. Enums and booleans arrive
+ * as int codes because kernels take primitives and arrays only.
  */
 final class Kernels {
 
@@ -104,12 +107,15 @@ final class Kernels {
             for (int c = 1; c < cols; c++) {
                 max = TornadoMath.max(max, z.get(base + c));
             }
-            float sum = 0;
+            double sum = 0;
             for (int c = 0; c < cols; c++) {
-                sum += TornadoMath.exp(z.get(base + c) - max);
+                // The difference is exact in double, so exp sees the true argument.
+                float e = (float) TornadoMath.exp((double) z.get(base + c) - max);
+                out.set(base + c, e);
+                sum += e;
             }
             for (int c = 0; c < cols; c++) {
-                out.set(base + c, TornadoMath.exp(z.get(base + c) - max) / sum);
+                out.set(base + c, (float) (out.get(base + c) / sum));
             }
         }
     }
@@ -147,35 +153,39 @@ final class Kernels {
         }
     }
 
-    /** Per-row data term into {@code rowLoss}; with {@code writeDelta == 1} also delta = h - y. */
-    static void lossRows(FloatArray h, FloatArray z, FloatArray y, FloatArray delta, FloatArray rowLoss,
+    /**
+     * Per-row data term, in double, into {@code rowLoss}; with {@code writeDelta == 1} also
+     * delta = h - y. The logistic term is softplus(z) - y z with softplus(z) = max(z, 0) + log1p(e^-|z|),
+     * which never overflows.
+     */
+    static void lossRows(FloatArray h, FloatArray z, FloatArray y, FloatArray delta, DoubleArray rowLoss,
                          int rows, int cols, int function, int writeDelta) {
         for (@Parallel int r = 0; r < rows; r++) {
             int base = r * cols;
-            float sum = 0;
+            double sum = 0;
             if (function == LOGISTIC) {
                 for (int c = 0; c < cols; c++) {
-                    float logit = z.get(base + c);
-                    sum += TornadoMath.max(logit, 0) + TornadoMath.log(1 + TornadoMath.exp(-TornadoMath.abs(logit)))
+                    double logit = z.get(base + c);
+                    sum += TornadoMath.max(logit, 0.0) + log1p(TornadoMath.exp(-TornadoMath.abs(logit)))
                             - y.get(base + c) * logit;
                 }
             } else if (function == SOFTMAX_CROSS_ENTROPY) {
-                float max = z.get(base);
+                double max = z.get(base);
                 for (int c = 1; c < cols; c++) {
-                    max = TornadoMath.max(max, z.get(base + c));
+                    max = TornadoMath.max(max, (double) z.get(base + c));
                 }
-                float sumExp = 0;
+                double sumExp = 0;
                 for (int c = 0; c < cols; c++) {
                     sumExp += TornadoMath.exp(z.get(base + c) - max);
                 }
-                float logSumExp = max + TornadoMath.log(sumExp);
+                double logSumExp = max + TornadoMath.log(sumExp);
                 for (int c = 0; c < cols; c++) {
                     sum += y.get(base + c) * (logSumExp - z.get(base + c));
                 }
             } else {
                 for (int c = 0; c < cols; c++) {
-                    float d = h.get(base + c) - y.get(base + c);
-                    sum += 0.5f * d * d;
+                    double d = (double) h.get(base + c) - y.get(base + c);
+                    sum += 0.5 * d * d;
                 }
             }
             rowLoss.set(r, sum);
@@ -191,14 +201,14 @@ final class Kernels {
      * Sums of squares of {@code chunk}-sized slices of w into {@code partial}; with
      * {@code writeGradient == 1} also gradient += coefficient * w.
      */
-    static void squaresByChunk(FloatArray w, FloatArray gradient, FloatArray partial, int count, int chunk,
+    static void squaresByChunk(FloatArray w, FloatArray gradient, DoubleArray partial, int count, int chunk,
                                float coefficient, int writeGradient) {
         for (@Parallel int part = 0; part < (count + chunk - 1) / chunk; part++) {
             int end = TornadoMath.min((part + 1) * chunk, count);
-            float sum = 0;
+            double sum = 0;
             for (int i = part * chunk; i < end; i++) {
                 float weight = w.get(i);
-                sum += weight * weight;
+                sum += (double) weight * weight;
                 if (writeGradient == 1) {
                     gradient.set(i, gradient.get(i) + coefficient * weight);
                 }
@@ -208,24 +218,25 @@ final class Kernels {
     }
 
     /**
-     * One work-item adds the partial sums in order: {@code target[0] = keep * target[0] + scale * sum}.
-     * Sequential on purpose: the partials are few, and a fixed order keeps runs identical.
+     * One work-item adds the partial sums in order and rounds once:
+     * {@code target[0] = keep * target[0] + scale * sum}. Sequential on purpose: the partials are few,
+     * and a fixed order keeps runs identical.
      */
-    static void sumPartials(FloatArray partial, int count, FloatArray target, float keep, float scale) {
-        float sum = 0;
+    static void sumPartials(DoubleArray partial, int count, FloatArray target, float keep, double scale) {
+        double sum = 0;
         for (int i = 0; i < count; i++) {
             sum += partial.get(i);
         }
-        target.set(0, keep * target.get(0) + scale * sum);
+        target.set(0, (float) (keep * target.get(0) + scale * sum));
     }
 
     static void columnSums(FloatArray source, FloatArray target, int rows, int cols, float alpha) {
         for (@Parallel int c = 0; c < cols; c++) {
-            float sum = 0;
+            double sum = 0;
             for (int r = 0; r < rows; r++) {
                 sum += source.get(r * cols + c);
             }
-            target.set(c, alpha * sum);
+            target.set(c, (float) (alpha * sum));
         }
     }
 
@@ -311,12 +322,19 @@ final class Kernels {
         return result;
     }
 
+    /** log(1 + x) for x >= 0, accurate where 1 + x rounds (Goldberg's correction). */
+    private static double log1p(double x) {
+        double u = 1 + x;
+        return u == 1 ? x : TornadoMath.log(u) * x / (u - 1);
+    }
+
     private static float derivative(int function, float slope, float z, float a) {
         float result = 1;
         if (function == SIGMOID) {
             result = a * (1 - a);
         } else if (function == TANH) {
-            result = 1 - a * a;
+            // (1 - a)(1 + a) rather than 1 - a^2: no cancellation as |a| approaches 1.
+            result = (1 - a) * (1 + a);
         } else if (function == RELU) {
             result = z > 0 ? 1 : 0;
         } else if (function == LEAKY_RELU) {

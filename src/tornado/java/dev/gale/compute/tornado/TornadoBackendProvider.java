@@ -13,6 +13,12 @@ import java.util.List;
 public final class TornadoBackendProvider implements BackendProvider {
 
     private static final String BAILOUT = "tornado.recover.bailout";
+    /**
+     * TornadoVM encodes a task graph into a fixed-size bytecode buffer, 4 KiB by default: too small for
+     * the step plan of a deep network (about 120 bytes a task, a dozen tasks a layer).
+     */
+    private static final String BYTECODE_SIZE = "tornado.tvm.maxbytecodesize";
+    private static final String GALE_BYTECODE_SIZE = Integer.toString(1 << 20);
 
     @Override
     public String name() {
@@ -24,7 +30,7 @@ public final class TornadoBackendProvider implements BackendProvider {
         if (!runtimePresent()) {
             return List.of();
         }
-        refuseBailout();
+        configureRuntime();
         return Devices.list();
     }
 
@@ -34,16 +40,19 @@ public final class TornadoBackendProvider implements BackendProvider {
             throw new IllegalArgumentException("TornadoVM is not on this JVM: run Gale through scripts/gale with"
                     + " TORNADO_SDK set to a TornadoVM SDK, or pick --device cpu");
         }
-        refuseBailout();
+        configureRuntime();
         return Devices.open(device);
     }
 
     /**
-     * TornadoVM's default runs a kernel that failed to compile as plain Java on the host, so a "device"
-     * result would be the CPU's. Gale turns that off before TornadoVM reads it, and refuses to run with
-     * it switched on.
+     * Sets TornadoVM's properties before its runtime reads them. TornadoVM's default runs a kernel that
+     * failed to compile as plain Java on the host, so a "device" result would be the CPU's: Gale turns
+     * that off, and refuses to run with it switched on.
      */
-    private static void refuseBailout() {
+    private static void configureRuntime() {
+        if (System.getProperty(BYTECODE_SIZE) == null) {
+            System.setProperty(BYTECODE_SIZE, GALE_BYTECODE_SIZE);
+        }
         String bailout = System.getProperty(BAILOUT);
         if (bailout == null) {
             System.setProperty(BAILOUT, "False");
