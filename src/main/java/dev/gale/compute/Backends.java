@@ -34,7 +34,9 @@ public final class Backends {
                 return provider.open(device, threads);
             }
         }
-        throw new IllegalArgumentException("no backend '" + name + "'; present: "
-                + devices().stream().map(DeviceDescription::spec).toList());
+        throw new IllegalArgumentException("no backend '" + name + "' on this JVM; present: "
+                + devices().stream().map(DeviceDescription::spec).toList()
+                + (name.equals("tornado") ? "; TornadoVM devices need a TornadoVM SDK: set TORNADO_SDK and run"
+                        + " through scripts/gale" : ""));
     }
 }

@@ -1,5 +1,6 @@
 package dev.gale.compute.tornado;
 
+import dev.gale.compute.Backends;
 import dev.gale.compute.DeviceDescription;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,7 +112,7 @@ final class Devices {
         }
         if (device < 0 || device >= runtime.getBackend(backend).getNumDevices()) {
             throw new IllegalArgumentException("TornadoVM backend " + backend + " has no device " + device
-                    + "; present: " + list().stream().map(DeviceDescription::spec).toList());
+                    + "; present: " + Backends.devices().stream().map(DeviceDescription::spec).toList());
         }
         return new int[] {backend, device};
     }
@@ -124,7 +125,7 @@ final class Devices {
             }
         }
         throw new IllegalArgumentException("TornadoVM has no backend '" + name + "'; present: "
-                + list().stream().map(DeviceDescription::spec).toList());
+                + Backends.devices().stream().map(DeviceDescription::spec).toList());
     }
 
     private static String describe(TornadoBackend backend, TornadoDevice device) {
