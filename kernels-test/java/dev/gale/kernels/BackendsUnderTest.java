@@ -23,6 +23,12 @@ final class BackendsUnderTest {
      */
     static final String REQUIRE = "gale.kernels.require";
 
+    /**
+     * Semicolon-separated specs to test besides the discovered devices, e.g. other kernel options:
+     * {@code tornado:0:0,tile=8;tornado:0:0,tile=128}.
+     */
+    static final String EXTRA = "gale.kernels.extra";
+
     /** A backend under test, opened at a given host thread count (0: all cores). */
     record Factory(String name, IntFunction<Backend> open) {
     }
@@ -49,6 +55,11 @@ final class BackendsUnderTest {
             }
             for (DeviceDescription device : provider.devices()) {
                 factories.add(new Factory(device.spec(), threads -> Backends.open(device.spec(), threads)));
+            }
+        }
+        for (String spec : System.getProperty(EXTRA, "").split(";")) {
+            if (!spec.isBlank()) {
+                factories.add(new Factory(spec.trim(), threads -> Backends.open(spec.trim(), threads)));
             }
         }
         requirePresent(factories, System.getProperty(REQUIRE, ""));

@@ -28,7 +28,8 @@ class DeviceSpecTest {
 
     @Test
     void malformedTornadoSpecsAreErrors() {
-        for (String spec : new String[] {"tornado:0", "tornado:0:x", "tornado:0:0,tile=0", "tornado:0:0,gemm=fast",
+        for (String spec : new String[] {"tornado:0", "tornado:0:x", "tornado:0:0,tile=0", "tornado:0:0,tile=6",
+                "tornado:0:0,tile=256", "tornado:0:0,tile=x", "tornado:0:0,gemm=fast",
                 "tornado:nosuchbackend:0"}) {
             IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> Backends.open(spec, 1),
                     spec);

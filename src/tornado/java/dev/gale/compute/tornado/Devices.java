@@ -15,11 +15,14 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  * TornadoVM's devices as Gale names them: {@code tornado:B:D} is device D of TornadoVM backend B
  * (B may also be the backend's name, e.g. {@code opencl} or {@code ptx}). Options follow a comma:
  * {@code gemm=parallel} for the plain GEMM kernel instead of the tiled one, {@code tile=N} for the
- * tile edge (16 unless set; some NVIDIA OpenCL drivers reject 32 x 32 work-groups).
+ * edge of the tiles of C that one work-group computes, with (N / 4) x (N / 4) work-items.
  */
 final class Devices {
 
-    static final int DEFAULT_TILE = 16;
+    /** 16 x 16 work-items: large enough to hide latency, small enough for every OpenCL driver. */
+    static final int DEFAULT_TILE = 64;
+    /** 32 x 32 work-items, the most NVIDIA allows (and some NVIDIA OpenCL drivers reject). */
+    private static final int LARGEST_TILE = 128;
 
     private Devices() {
     }
@@ -51,10 +54,7 @@ final class Devices {
             } else if (option.equals("gemm=tiled")) {
                 tiled = true;
             } else if (option.startsWith("tile=")) {
-                tile = Integer.parseInt(option.substring(5));
-                if (tile < 1 || tile > 32) {
-                    throw new IllegalArgumentException("tile must be between 1 and 32, got " + tile);
-                }
+                tile = tile(option.substring(5));
             } else {
                 throw new IllegalArgumentException("unknown TornadoVM option '" + option
                         + "'; use gemm=parallel, gemm=tiled or tile=N");
@@ -67,6 +67,20 @@ final class Devices {
         String description = "tornado:" + chosen[0] + ":" + chosen[1] + " (" + describe(backend, device) + ", "
                 + (tiled ? "tiled GEMM " + tile + "x" + tile : "@Parallel GEMM") + ")";
         return new TornadoVmBackend(device, description, new GraphBuilder.GemmKernel(tiled, tile));
+    }
+
+    private static int tile(String value) {
+        int tile;
+        try {
+            tile = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            tile = -1;
+        }
+        if (tile < Kernels.WORK_PER_ITEM || tile > LARGEST_TILE || tile % Kernels.WORK_PER_ITEM != 0) {
+            throw new IllegalArgumentException("tile=" + value + ": the tile edge must be a multiple of "
+                    + Kernels.WORK_PER_ITEM + " from " + Kernels.WORK_PER_ITEM + " to " + LARGEST_TILE);
+        }
+        return tile;
     }
 
     private static int[] best(TornadoRuntime runtime) {

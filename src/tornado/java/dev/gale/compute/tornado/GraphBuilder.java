@@ -41,7 +41,7 @@ final class GraphBuilder {
     private boolean gridUsed;
     private int tasks;
 
-    /** How GEMMs run: the plain {@code @Parallel} kernel, or the tiled one with a tile edge. */
+    /** How GEMMs run: the plain {@code @Parallel} kernel, or the tiled one with the edge of C's tiles. */
     record GemmKernel(boolean tiled, int tile) {
     }
 
@@ -167,8 +167,10 @@ final class GraphBuilder {
         }
         step.task(id, Kernels::gemmTiled, new KernelContext(), array(g.a()), array(g.b()), array(g.c()),
                 g.m(), g.n(), g.k(), aRow, aCol, bRow, bCol, g.alpha(), g.beta(), gemm.tile());
-        WorkerGrid2D worker = new WorkerGrid2D(roundUp(g.n(), gemm.tile()), roundUp(g.m(), gemm.tile()));
-        worker.setLocalWork(gemm.tile(), gemm.tile(), 1);
+        int edge = gemm.tile() / Kernels.WORK_PER_ITEM;
+        WorkerGrid2D worker = new WorkerGrid2D(roundUp(g.n(), gemm.tile()) / Kernels.WORK_PER_ITEM,
+                roundUp(g.m(), gemm.tile()) / Kernels.WORK_PER_ITEM);
+        worker.setLocalWork(edge, edge, 1);
         grid.addWorkerGrid(step.getTaskGraphName() + "." + id, worker);
         gridUsed = true;
     }

@@ -50,37 +50,65 @@ final class Kernels {
         }
     }
 
+    /** Elements of C each work-item of {@link #gemmTiled} computes along each dimension. */
+    static final int WORK_PER_ITEM = 4;
+
     /**
-     * The same product with tile x tile work-groups that stage tiles of op(A) and op(B) in local memory.
-     * The global range is m and n rounded up to the tile; work-items outside C load zeros and store
-     * nothing. TornadoVM specialises the kernel on {@code tile}, which sizes the local arrays.
+     * The same product, tiled for local memory and registers. A work-group computes a tile x tile block
+     * of C with (tile / 4) x (tile / 4) work-items, each of which keeps a 4 x 4 block of C in private
+     * registers: per step of k, the group stages a tile x (tile / 4) slice of op(A) and a
+     * (tile / 4) x tile slice of op(B) in local memory, and every value a work-item reads from there
+     * feeds four multiply-adds. A work-item's rows and columns are strided by tile / 4, so that
+     * neighbouring work-items touch neighbouring addresses in global and local memory. Out-of-range
+     * elements load as zeros and are never stored. TornadoVM specialises the kernel on {@code tile},
+     * which sizes the local arrays.
      */
     static void gemmTiled(KernelContext context, FloatArray a, FloatArray b, FloatArray c, int m, int n, int k,
                           int aRow, int aCol, int bRow, int bCol, float alpha, float beta, int tile) {
+        int edge = tile / WORK_PER_ITEM;
         int localColumn = context.localIdx;
         int localRow = context.localIdy;
-        int column = context.groupIdx * tile + localColumn;
-        int row = context.groupIdy * tile + localRow;
-        float[] aTile = context.allocateFloatLocalArray(tile * tile);
-        float[] bTile = context.allocateFloatLocalArray(tile * tile);
-        float sum = 0;
-        for (int start = 0; start < k; start += tile) {
-            int aColumn = start + localColumn;
-            int bRowIndex = start + localRow;
-            aTile[localRow * tile + localColumn] = row < m && aColumn < k ? a.get(row * aRow + aColumn * aCol) : 0;
-            bTile[localRow * tile + localColumn] = bRowIndex < k && column < n ? b.get(bRowIndex * bRow + column * bCol) : 0;
+        int firstRow = context.groupIdy * tile;
+        int firstColumn = context.groupIdx * tile;
+        float[] aSlice = context.allocateFloatLocalArray(tile * edge);
+        float[] bSlice = context.allocateFloatLocalArray(edge * tile);
+        float[] sums = new float[WORK_PER_ITEM * WORK_PER_ITEM];
+        // TornadoVM declares private arrays without Java's zero initialisation.
+        for (int i = 0; i < WORK_PER_ITEM * WORK_PER_ITEM; i++) {
+            sums[i] = 0;
+        }
+        for (int start = 0; start < k; start += edge) {
+            for (int w = 0; w < WORK_PER_ITEM; w++) {
+                int row = firstRow + localRow + w * edge;
+                int p = start + localColumn;
+                aSlice[(localRow + w * edge) * edge + localColumn] = row < m && p < k ? a.get(row * aRow + p * aCol) : 0;
+                int q = start + localRow;
+                int column = firstColumn + localColumn + w * edge;
+                bSlice[localRow * tile + localColumn + w * edge] = q < k && column < n ? b.get(q * bRow + column * bCol) : 0;
+            }
             context.localBarrier();
-            for (int p = 0; p < tile; p++) {
-                sum += aTile[localRow * tile + p] * bTile[p * tile + localColumn];
+            for (int p = 0; p < edge; p++) {
+                for (int i = 0; i < WORK_PER_ITEM; i++) {
+                    float aValue = aSlice[(localRow + i * edge) * edge + p];
+                    for (int j = 0; j < WORK_PER_ITEM; j++) {
+                        sums[i * WORK_PER_ITEM + j] += aValue * bSlice[p * tile + localColumn + j * edge];
+                    }
+                }
             }
             context.localBarrier();
         }
-        if (row < m && column < n) {
-            float result = alpha * sum;
-            if (beta != 0) {
-                result += beta * c.get(row * n + column);
+        for (int i = 0; i < WORK_PER_ITEM; i++) {
+            int row = firstRow + localRow + i * edge;
+            for (int j = 0; j < WORK_PER_ITEM; j++) {
+                int column = firstColumn + localColumn + j * edge;
+                if (row < m && column < n) {
+                    float result = alpha * sums[i * WORK_PER_ITEM + j];
+                    if (beta != 0) {
+                        result += beta * c.get(row * n + column);
+                    }
+                    c.set(row * n + column, result);
+                }
             }
-            c.set(row * n + column, result);
         }
     }
 

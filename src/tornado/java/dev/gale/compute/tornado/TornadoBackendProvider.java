@@ -15,10 +15,11 @@ public final class TornadoBackendProvider implements BackendProvider {
     private static final String BAILOUT = "tornado.recover.bailout";
     /**
      * TornadoVM encodes a task graph into a fixed-size bytecode buffer, 4 KiB by default: too small for
-     * the step plan of a deep network (about 120 bytes a task, a dozen tasks a layer).
+     * the step plan of a deep network (about 120 bytes a task, a dozen tasks a layer). 64 KiB holds
+     * about 40 layers; each graph allocates the whole buffer on the heap, so it is not made larger.
      */
     private static final String BYTECODE_SIZE = "tornado.tvm.maxbytecodesize";
-    private static final String GALE_BYTECODE_SIZE = Integer.toString(1 << 20);
+    private static final String GALE_BYTECODE_SIZE = Integer.toString(1 << 16);
 
     @Override
     public String name() {
