@@ -1,0 +1,73 @@
+package dev.gale.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes a file so that readers see either the old content or the complete new one: the bytes go to
+ * a temporary file beside the target, are forced to the disk, and the temporary file is renamed over
+ * the target. A crash or a failed write leaves the old file as it was.
+ */
+public final class AtomicFile {
+
+    /** Writes the whole content to the stream it is given. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private AtomicFile() {
+    }
+
+    public static void write(Path target, Content content) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path folder = absolute.getParent();
+        if (Files.isDirectory(absolute)) {
+            throw new IOException("cannot write " + target + ": it is a folder");
+        }
+        if (!Files.isDirectory(folder)) {
+            throw new IOException("cannot write " + target + ": the folder " + folder + " does not exist");
+        }
+        Path temporary;
+        try {
+            temporary = Files.createTempFile(folder, "." + absolute.getFileName(), ".tmp");
+        } catch (AccessDeniedException | NoSuchFileException e) {
+            throw new IOException("cannot write " + target + ": the folder " + folder + " is not writable");
+        }
+        try {
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                OutputStream out = Channels.newOutputStream(channel);
+                content.writeTo(out);
+                out.flush();
+                channel.force(true);
+            }
+            try {
+                Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw new IOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+        syncFolder(folder);
+    }
+
+    /** Makes the rename itself durable where the platform allows opening a folder. */
+    private static void syncFolder(Path folder) {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some platforms cannot open or sync a folder; the file itself is already on the disk.
+        }
+    }
+}
