@@ -28,7 +28,14 @@ public final class AtomicFile {
     private AtomicFile() {
     }
 
-    public static void write(Path target, Content content) throws IOException {
+    /**
+     * Fails with the reason when {@code target} cannot be written: for checking outputs before long
+     * work, so that a typo costs no training time. Null (no output asked for) passes.
+     */
+    public static void checkWritable(Path target) throws IOException {
+        if (target == null) {
+            return;
+        }
         Path absolute = target.toAbsolutePath();
         Path folder = absolute.getParent();
         if (Files.isDirectory(absolute)) {
@@ -37,6 +44,15 @@ public final class AtomicFile {
         if (!Files.isDirectory(folder)) {
             throw new IOException("cannot write " + target + ": the folder " + folder + " does not exist");
         }
+        if (!Files.isWritable(folder) || Files.exists(absolute) && !Files.isWritable(absolute)) {
+            throw new IOException("cannot write " + target + ": permission denied");
+        }
+    }
+
+    public static void write(Path target, Content content) throws IOException {
+        checkWritable(target);
+        Path absolute = target.toAbsolutePath();
+        Path folder = absolute.getParent();
         Path temporary;
         try {
             temporary = Files.createTempFile(folder, "." + absolute.getFileName(), ".tmp");
