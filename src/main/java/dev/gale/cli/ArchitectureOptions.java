@@ -64,16 +64,17 @@ final class ArchitectureOptions {
         if (activation.startsWith("leaky-relu:")) {
             return Activation.leakyRelu(parseDouble(activation.substring("leaky-relu:".length()), "--activation"));
         }
-        if (activation.equals("softmax") || activation.equals("identity")) {
-            throw new IllegalArgumentException("--activation must be relu, sigmoid, tanh, leaky-relu or maxout:K, got "
-                    + activation);
-        }
+        Activation parsed;
         try {
-            return ModelFile.parseActivation(activation, Activation.DEFAULT_LEAKY_SLOPE);
+            parsed = ModelFile.parseActivation(activation, Activation.DEFAULT_LEAKY_SLOPE);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--activation must be relu, sigmoid, tanh, leaky-relu or maxout:K, got "
+            parsed = null;
+        }
+        if (parsed == null || parsed == Activation.SOFTMAX || parsed == Activation.IDENTITY) {
+            throw new IllegalArgumentException("--activation must be relu, sigmoid, tanh, leaky-relu[:SLOPE] or maxout:K, got "
                     + activation);
         }
+        return parsed;
     }
 
     static int parseInt(String text, String option) {

@@ -113,6 +113,11 @@ class CliTest {
         gale("train", "--data", "spirals", "--optimizer", "rmsprop").assertOneLineError("unknown --optimizer");
         gale("train", "--data", "spirals", "--activation", "softmax").assertOneLineError("--activation");
         gale("evaluate", "--model", path("nothing.safetensors"), "--data", "spirals").assertOneLineError("does not exist");
+        Files.writeString(dir.resolve("labels.csv"), "0,1,2\n5,1,1\n");
+        gale("evaluate", "--model", path("model.safetensors"), "--data", path("labels.csv"))
+                .assertOneLineError("label 5 is out of range for 3 classes");
+        gale("evaluate", "--model", path("model.safetensors"), "--data", "blobs").assertOneLineError("4 classes");
+        gale("train", "--resume", path("model.safetensors")).assertOneLineError("not a checkpoint");
     }
 
     @Test
@@ -128,11 +133,13 @@ class CliTest {
 
     @Test
     void aDivergingRunStopsKeepsTheCheckpointAndSavesNothing() throws IOException {
-        assertEquals(0, trainSpirals().code());
-        byte[] before = Files.readAllBytes(dir.resolve("model.safetensors"));
+        assertEquals(0, trainSpirals("--checkpoint-dir", path("ckpt")).code());
+        byte[] model = Files.readAllBytes(dir.resolve("model.safetensors"));
+        byte[] checkpoint = Files.readAllBytes(dir.resolve("ckpt/last.safetensors"));
         Result result = trainSpirals("--optimizer", "sgd", "--lr", "1e30", "--checkpoint-dir", path("ckpt"));
         result.assertOneLineError("lower the learning rate");
-        assertArrayEquals(before, Files.readAllBytes(dir.resolve("model.safetensors")), "the old model is intact");
+        assertArrayEquals(model, Files.readAllBytes(dir.resolve("model.safetensors")), "the old model is intact");
+        assertArrayEquals(checkpoint, Files.readAllBytes(dir.resolve("ckpt/last.safetensors")), "so is the checkpoint");
     }
 
     @Test
