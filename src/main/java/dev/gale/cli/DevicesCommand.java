@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "devices", description = "Lists the backends and devices present, as --device specs.")
+@Command(name = "devices", mixinStandardHelpOptions = true, description = "Lists the backends and devices present, as --device specs.")
 final class DevicesCommand implements Callable<Integer> {
 
     @Spec

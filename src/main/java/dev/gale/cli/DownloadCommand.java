@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "download", description = "Downloads a data set into a folder, checking each file's SHA-256.")
+@Command(name = "download", mixinStandardHelpOptions = true, description = "Downloads a data set into a folder, checking each file's SHA-256.")
 final class DownloadCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "SET", description = "fashion-mnist")

@@ -20,7 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "evaluate", sortOptions = false,
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Loss (L2 term included), accuracy, confusion matrix and per-class precision, recall and F1.")
 final class EvaluateCommand implements Callable<Integer> {
 

@@ -13,7 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "gradcheck", sortOptions = false,
+@Command(name = "gradcheck", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Checks back-propagation against central differences in float64 on a small random network.")
 final class GradcheckCommand implements Callable<Integer> {
 

@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "predict", sortOptions = false, description = "The predicted class and the outputs of every row, as CSV.")
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false, description = "The predicted class and the outputs of every row, as CSV.")
 final class PredictCommand implements Callable<Integer> {
 
     @Mixin

@@ -39,7 +39,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "train", sortOptions = false, description = "Trains a network and saves it as a safetensors model.")
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, description = "Trains a network and saves it as a safetensors model.")
 final class TrainCommand implements Callable<Integer> {
 
     /** Training examples whose accuracy is measured after each epoch: enough for a curve, cheap next to an epoch. */
@@ -96,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-shuffle", description = "Keep the examples in file order every epoch.")
     boolean noShuffle;
 
-    @Option(names = "--init", paramLabel = "FILE", description = "Start from the weights of a saved model.")
+    @Option(names = "--init", paramLabel = "FILE", description = "Start from a saved model: its architecture, weights and normalisation.")
     Path init;
 
     @Option(names = "--out", defaultValue = "model.safetensors", paramLabel = "FILE",
