@@ -91,9 +91,10 @@ public final class Trainer {
         Network best = resume == null || resume.best() == null ? null : resume.best().copy();
         int bestEpoch = resume == null ? -1 : resume.bestEpoch();
         double bestLoss = resume == null ? Double.POSITIVE_INFINITY : resume.bestLoss();
-        boolean stoppedEarly = false;
+        // A run checkpointed at the epoch where early stopping fired has nothing left to train.
+        boolean stoppedEarly = patience > 0 && bestEpoch >= 0 && reports.size() - 1 - bestEpoch >= patience;
         boolean interrupted = false;
-        for (int epoch = reports.size(); epoch < epochs; epoch++) {
+        for (int epoch = reports.size(); epoch < epochs && !stoppedEarly; epoch++) {
             long start = System.nanoTime();
             double lr = learningRate(epoch);
             double trainingLoss = run.epoch(epoch, lr);
@@ -108,7 +109,6 @@ public final class Trainer {
                     checked == null ? Double.NaN : checked.accuracy(), System.nanoTime() - start);
             reports.add(report);
             listener.accept(report);
-            boolean stop = false;
             if (patience == 0) {
                 bestEpoch = epoch;
             } else if (checked.loss() < bestLoss) {
@@ -117,13 +117,12 @@ public final class Trainer {
                 best = network.copy();
             } else if (epoch - bestEpoch >= patience) {
                 stoppedEarly = true;
-                stop = true;
             }
-            if (run instanceof MiniBatchRun miniBatch) {
+            if (checkpoints != null && run instanceof MiniBatchRun miniBatch) {
                 checkpoints.accept(new TrainingState(epoch + 1, miniBatch.step, run.resident().downloadState(),
                         bestEpoch, bestLoss, best == null ? null : best.copy(), reports));
             }
-            if (stop || run.converged()) {
+            if (run.converged()) {
                 break;
             }
         }
@@ -135,9 +134,8 @@ public final class Trainer {
 
     /**
      * Asks a running {@link #fit} on another thread to stop at the next step (Ctrl-C); a stopped
-     * trainer stays stopped. The fit returns an
-     * interrupted history, the network holding the last completed epoch, which the checkpoint
-     * listener has already seen.
+     * trainer stays stopped. The fit returns an interrupted history, the network holding the last
+     * completed epoch, which the checkpoint listener has already seen.
      */
     public void requestStop() {
         stopRequested = true;
@@ -322,7 +320,7 @@ public final class Trainer {
         private int patience;
         private Consumer<EpochReport> listener = report -> { };
         private StepListener progress = (epoch, done, rows, loss) -> { };
-        private Consumer<TrainingState> checkpoints = state -> { };
+        private Consumer<TrainingState> checkpoints;
 
         private Builder(Backend backend) {
             if (backend == null) {
@@ -385,7 +383,8 @@ public final class Trainer {
 
         /**
          * Called after every epoch of a mini-batch run with the state to resume from, e.g. to write a
-         * checkpoint. The state is the listener's to keep: its arrays are copies.
+         * checkpoint. The state is the listener's to keep: its arrays are copies. Without a
+         * listener, no state is copied off the backend.
          */
         public Builder checkpoints(Consumer<TrainingState> checkpoints) {
             this.checkpoints = checkpoints;
@@ -393,7 +392,7 @@ public final class Trainer {
         }
 
         public Trainer build() {
-            if (optimizer == null || schedule == null || listener == null || progress == null || checkpoints == null) {
+            if (optimizer == null || schedule == null || listener == null || progress == null) {
                 throw new IllegalArgumentException("optimizer, schedule and listeners must not be null");
             }
             if (batchSize <= 0 || epochs <= 0 || patience < 0) {

@@ -17,9 +17,12 @@ import dev.gale.train.Optimizer;
 import dev.gale.train.Schedule;
 import dev.gale.train.Trainer;
 import dev.gale.train.TrainingHistory;
+import dev.gale.train.TrainingState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +76,26 @@ class CheckpointResumeTest extends OnCpuBackend {
                 }
             }
         }
+    }
+
+    @Test
+    void aRunResumedFromTheEpochThatStoppedItStaysStopped() {
+        Dataset[] parts = Synthetic.blobs(60, 3, 5, 2, 3).holdOut(0.2, 1);
+        Network network = network();
+        List<TrainingState> states = new ArrayList<>();
+        List<Network> weights = new ArrayList<>();
+        Trainer.Builder builder = Trainer.builder(backend).optimizer(Optimizer.adam(0.05)).batchSize(16).epochs(60)
+                .earlyStopping(1).seed(5);
+        TrainingHistory history = builder.checkpoints(state -> {
+            states.add(state);
+            weights.add(network.copy());
+        }).build().fit(network, parts[0], parts[1]);
+        assertTrue(history.stoppedEarly(), "a patience of 1 stops this run early");
+        Network resumed = weights.getLast();
+        TrainingHistory rest = builder.checkpoints(null).build().fit(resumed, parts[0], parts[1], states.getLast());
+        assertTrue(rest.stoppedEarly());
+        assertEquals(history.epochs().size(), rest.epochs().size(), "no epoch is trained after the stop");
+        assertArrayEquals(network.weights(0), resumed.weights(0), "the best weights are restored");
     }
 
     @Test
