@@ -35,7 +35,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        ModelInput.Loaded loaded = input.load();
+        ModelInput.Loaded loaded = input.load(false);
         Network network = loaded.model().network();
         Dataset set = loaded.data();
         Evaluation evaluation;

@@ -1,10 +1,12 @@
 package dev.gale.cli;
 
+import dev.gale.data.Csv;
 import dev.gale.data.DataSpec;
 import dev.gale.data.Dataset;
 import dev.gale.io.ModelFile;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -25,9 +27,17 @@ final class ModelInput {
             description = "test (default; the whole set when it has no test part) or train.")
     String part;
 
-    Loaded load() throws IOException {
+    /** With {@code unlabeled}, a CSV file whose columns are exactly the model's inputs is read without labels. */
+    Loaded load(boolean unlabeled) throws IOException {
         ModelFile.Model loaded = ModelFile.load(model);
-        DataSpec.Source source = data.load(loaded.network().outputs() == 1 ? 0 : loaded.network().outputs(), 1);
+        int outputs = loaded.network().outputs();
+        String spec = DataOptions.required(data.data);
+        if (unlabeled && spec.toLowerCase(Locale.ROOT).endsWith(".csv")
+                && Csv.columns(Path.of(spec)) == loaded.network().inputs()) {
+            Dataset set = Csv.read(Path.of(spec), Csv.NO_LABEL, outputs);
+            return new Loaded(loaded, loaded.normalization().apply(set), spec + ", unlabeled examples");
+        }
+        DataSpec.Source source = data.load(outputs == 1 ? 0 : outputs, 1);
         Dataset set = switch (part) {
             case "test" -> source.testOrTrain();
             case "train" -> source.train();

@@ -17,7 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false, description = "The predicted class and the outputs of every row, as CSV.")
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false, description = {"The predicted class and the outputs of every row, as CSV.",
+                "A CSV file whose columns are exactly the model's inputs needs no label column."})
 final class PredictCommand implements Callable<Integer> {
 
     @Mixin
@@ -32,7 +33,7 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         AtomicFile.checkWritable(out);
-        ModelInput.Loaded loaded = input.load();
+        ModelInput.Loaded loaded = input.load(true);
         Network network = loaded.model().network();
         Dataset set = loaded.data();
         float[] outputs;

@@ -15,12 +15,30 @@ import java.util.List;
  */
 public final class Csv {
 
+    /** The label column of a file without labels: every column is a feature, for prediction. */
+    public static final int NO_LABEL = Integer.MIN_VALUE;
+
     private Csv() {
+    }
+
+    /** Fields on the first non-blank line; 0 for an empty file. */
+    public static int columns(Path file) throws IOException {
+        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (String line; (line = reader.readLine()) != null; ) {
+                if (!line.isBlank()) {
+                    return line.split(",", -1).length;
+                }
+            }
+            return 0;
+        } catch (NoSuchFileException e) {
+            throw new DataFormatException(file + " does not exist");
+        }
     }
 
     /**
      * Reads {@code file}; {@code labelColumn} counts from 0, negative values from the end (-1 is the
-     * last column). {@code classes} <= 0 means one more than the largest label.
+     * last column). {@code classes} <= 0 means one more than the largest label. With
+     * {@link #NO_LABEL}, every column is a feature and the targets are {@code classes} zeros per row.
      */
     public static Dataset read(Path file, int labelColumn, int classes) throws IOException {
         List<float[]> rows = new ArrayList<>();
@@ -38,12 +56,12 @@ public final class Csv {
                 String[] fields = line.split(",", -1);
                 if (columns < 0) {
                     columns = fields.length;
-                    if (columns < 2) {
+                    if (columns < (labelColumn == NO_LABEL ? 1 : 2)) {
                         throw new DataFormatException(file + ": line " + lineNumber
                                 + " has one column; a CSV needs a label and at least one feature");
                     }
-                    label = labelColumn < 0 ? columns + labelColumn : labelColumn;
-                    if (label < 0 || label >= columns) {
+                    label = labelColumn == NO_LABEL ? -1 : labelColumn < 0 ? columns + labelColumn : labelColumn;
+                    if (labelColumn != NO_LABEL && (label < 0 || label >= columns)) {
                         throw new DataFormatException(file + " has " + columns + " columns; label column "
                                 + labelColumn + " is not one of them");
                     }
@@ -55,7 +73,7 @@ public final class Csv {
                     throw new DataFormatException(file + ": line " + lineNumber + " has " + fields.length
                             + " fields, the first row has " + columns);
                 }
-                float[] features = new float[columns - 1];
+                float[] features = new float[label < 0 ? columns : columns - 1];
                 for (int c = 0, f = 0; c < columns; c++) {
                     if (c == label) {
                         labels.add(parseLabel(file, lineNumber, fields[c]));
@@ -73,12 +91,16 @@ public final class Csv {
         if (rows.isEmpty()) {
             throw new DataFormatException(file + " holds no examples");
         }
-        int inputs = columns - 1;
+        int inputs = rows.getFirst().length;
         float[] features = new float[rows.size() * inputs];
         int[] labelArray = new int[rows.size()];
         for (int r = 0; r < rows.size(); r++) {
             System.arraycopy(rows.get(r), 0, features, r * inputs, inputs);
-            labelArray[r] = labels.get(r);
+            labelArray[r] = label < 0 ? 0 : labels.get(r);
+        }
+        if (label < 0) {
+            return new Dataset(features, new float[rows.size() * Math.max(classes, 1)], rows.size(), inputs,
+                    Math.max(classes, 1));
         }
         return Labels.classification(features, labelArray, classes, file.toString());
     }

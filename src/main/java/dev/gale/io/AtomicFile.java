@@ -11,6 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Writes a file so that readers see either the old content or the complete new one: the bytes go to
@@ -60,6 +61,7 @@ public final class AtomicFile {
             throw new IOException("cannot write " + target + ": the folder " + folder + " is not writable");
         }
         try {
+            readableByAll(temporary);
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
                 OutputStream out = Channels.newOutputStream(channel);
                 content.writeTo(out);
@@ -76,6 +78,18 @@ public final class AtomicFile {
             throw new IOException("cannot write " + target + ": " + e.getMessage(), e);
         }
         syncFolder(folder);
+    }
+
+    /**
+     * Temporary files start private (rw-------); a model or a plot is for others to read too, as a
+     * file created the ordinary way would be.
+     */
+    private static void readableByAll(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: its default permissions apply.
+        }
     }
 
     /** Makes the rename itself durable where the platform allows opening a folder. */

@@ -83,6 +83,11 @@ class CliTest {
         List<String> rows = Files.readAllLines(dir.resolve("p.csv"));
         assertEquals("row,class,p0,p1,p2", rows.getFirst());
         assertEquals(DataSpec.load("spirals", 0, 0, 1).test().rows() + 1, rows.size());
+
+        Files.writeString(dir.resolve("points.csv"), "x,y\n0.1,0.2\n-0.5,0.4\n");
+        Result unlabeled = gale("predict", "--model", path("model.safetensors"), "--data", path("points.csv"));
+        assertEquals(0, unlabeled.code(), unlabeled.err());
+        assertEquals(3, unlabeled.out().lines().count(), unlabeled.out());
     }
 
     @Test

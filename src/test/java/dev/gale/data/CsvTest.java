@@ -64,6 +64,15 @@ class CsvTest {
     }
 
     @Test
+    void unlabeledFilesAreAllFeatures() throws IOException {
+        Path file = csv("x,y\n0.5,2\n1.5,-3\n");
+        assertEquals(2, Csv.columns(file));
+        Dataset d = Csv.read(file, Csv.NO_LABEL, 4);
+        assertArrayEquals(new float[] {0.5f, 2, 1.5f, -3}, d.features());
+        assertEquals(4, d.outputs());
+    }
+
+    @Test
     void aCsvSpecLoadsAsOneSet() throws IOException {
         DataSpec.Source source = DataSpec.load(csv("1,0.5\n0,1.5\n").toString(), 0, 0, 1);
         assertEquals(2, source.train().rows());

@@ -43,6 +43,8 @@ class ModelFileTest {
         assertEquals(network.toString(), loaded.network().toString());
         assertEquals(0.25, loaded.network().l2());
         assertEquals(norm, loaded.normalization());
+        assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+                "readable like any file the user creates");
         for (int l = 0; l < 3; l++) {
             assertArrayEquals(network.weights(l), loaded.network().weights(l));
             assertArrayEquals(network.bias(l), loaded.network().bias(l));
