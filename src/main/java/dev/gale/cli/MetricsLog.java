@@ -16,11 +16,11 @@ final class MetricsLog {
     private MetricsLog() {
     }
 
-    static void write(Path file, List<EpochReport> reports, List<Double> trainAccuracy) throws IOException {
+    static void write(Path file, List<EpochReport> reports) throws IOException {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         for (EpochReport r : reports) {
             csv.append(r.epoch() + 1).append(',').append(number(r.learningRate())).append(',')
-                    .append(number(r.trainingLoss())).append(',').append(number(trainAccuracy.get(r.epoch())))
+                    .append(number(r.trainingLoss())).append(',').append(number(r.trainingAccuracy()))
                     .append(',').append(number(r.validationLoss())).append(',')
                     .append(number(r.validationAccuracy())).append(',').append(number(r.nanos() / 1e9)).append('\n');
         }

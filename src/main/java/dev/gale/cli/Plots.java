@@ -34,7 +34,7 @@ final class Plots {
     }
 
     /** Loss (left) and accuracy (right) per epoch, training and validation. */
-    static void curves(Path file, List<EpochReport> reports, List<Double> trainAccuracy, String title)
+    static void curves(Path file, List<EpochReport> reports, String title)
             throws IOException {
         double[] epochs = new double[reports.size()];
         double[] trainLoss = new double[reports.size()];
@@ -46,14 +46,14 @@ final class Plots {
             epochs[i] = r.epoch() + 1;
             trainLoss[i] = r.trainingLoss();
             valLoss[i] = r.validationLoss();
-            trainAcc[i] = trainAccuracy.get(r.epoch());
+            trainAcc[i] = r.trainingAccuracy();
             valAcc[i] = r.validationAccuracy();
         }
         XYChart loss = chart("Loss: " + title, "loss");
         series(loss, "training", epochs, trainLoss);
         series(loss, "validation", epochs, valLoss);
         XYChart accuracy = chart("Accuracy", "accuracy");
-        series(accuracy, "training (first 10,000 examples)", epochs, trainAcc);
+        series(accuracy, "training (first " + String.format("%,d", TrainCommand.ACCURACY_SAMPLE) + " examples)", epochs, trainAcc);
         series(accuracy, "validation", epochs, valAcc);
         accuracy.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         List<XYChart> charts = new ArrayList<>(List.of(loss));

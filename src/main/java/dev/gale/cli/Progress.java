@@ -55,11 +55,11 @@ final class Progress implements StepListener {
         draw(line);
     }
 
-    void epochDone(EpochReport report, double trainAccuracy) {
+    void epochDone(EpochReport report) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "epoch %d/%d  loss %.4f",
                 report.epoch() + 1, epochs, report.trainingLoss()));
-        if (!Double.isNaN(trainAccuracy)) {
-            line.append(String.format(Locale.ROOT, "  acc %.4f", trainAccuracy));
+        if (!Double.isNaN(report.trainingAccuracy())) {
+            line.append(String.format(Locale.ROOT, "  acc %.4f", report.trainingAccuracy()));
         }
         if (!Double.isNaN(report.validationLoss())) {
             line.append(String.format(Locale.ROOT, "  val loss %.4f", report.validationLoss()));

@@ -1,7 +1,6 @@
 package dev.gale.cli;
 
 import com.google.gson.Gson;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.gale.compute.Backend;
@@ -27,8 +26,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -43,7 +40,7 @@ import picocli.CommandLine.Spec;
 final class TrainCommand implements Callable<Integer> {
 
     /** Training examples whose accuracy is measured after each epoch: enough for a curve, cheap next to an epoch. */
-    private static final int ACCURACY_SAMPLE = 10_000;
+    static final int ACCURACY_SAMPLE = 10_000;
     private static final Gson GSON = new Gson();
 
     @Mixin
@@ -153,7 +150,6 @@ final class TrainCommand implements Callable<Integer> {
         train = normalization.apply(train);
         validation = validation == null ? null : normalization.apply(validation);
         Dataset test = source.test() == null ? null : normalization.apply(source.test());
-        Dataset sample = train.slice(0, Math.min(ACCURACY_SAMPLE, train.rows()));
         boolean classifier = network.loss() != Loss.MEAN_SQUARED_ERROR;
 
         out.printf("gale: %s on %s: %d training, %s validation, %s test examples%n", network, source.description(),
@@ -162,21 +158,18 @@ final class TrainCommand implements Callable<Integer> {
             out.printf("gale: %s, %s, batch %d, %d epochs on %s%n", settings.optimizer(), settings.schedule(),
                     settings.batch(), settings.epochs(), backend.description());
             Progress progress = new Progress(out, Progress.isTerminal(), settings.epochs());
-            List<Double> trainAccuracy = new ArrayList<>(checkpoint == null ? List.of() : doubles(checkpoint.settings()));
             TrainingState[] last = {checkpoint == null ? null : checkpoint.state()};
             Trainer trainer = Trainer.builder(backend)
                     .optimizer(optimizer(settings)).schedule(schedule(settings.schedule()))
                     .batchSize(settings.batch()).epochs(settings.epochs()).earlyStopping(settings.earlyStop())
                     .seed(settings.seed()).shuffle(settings.shuffle())
+                    .trainingAccuracy(classifier ? ACCURACY_SAMPLE : 0)
                     .progress(progress)
-                    .listener(report -> {
-                        trainAccuracy.add(classifier ? Evaluator.evaluate(backend, network, sample).accuracy() : Double.NaN);
-                        progress.epochDone(report, trainAccuracy.getLast());
-                    })
+                    .listener(progress::epochDone)
                     .checkpoints(state -> {
                         last[0] = state;
                         if (checkpointDir != null) {
-                            saveCheckpoint(checkpointFile, network, normalization, state, settings, trainAccuracy);
+                            saveCheckpoint(checkpointFile, network, normalization, state, settings);
                         }
                     })
                     .build();
@@ -192,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
                 if (history.interrupted()) {
                     progress.clear();
                     if (last[0] != null && checkpointDir == null) {
-                        saveCheckpoint(checkpointFile, network, normalization, last[0], settings, trainAccuracy);
+                        saveCheckpoint(checkpointFile, network, normalization, last[0], settings);
                     }
                     out.println(last[0] == null
                             ? "gale: interrupted in the first epoch; nothing to save"
@@ -226,11 +219,11 @@ final class TrainCommand implements Callable<Integer> {
                     result.examples());
             out.println("gale: model saved to " + this.out);
             if (log != null) {
-                MetricsLog.write(log, history.epochs(), trainAccuracy);
+                MetricsLog.write(log, history.epochs());
                 out.println("gale: metrics written to " + log);
             }
             if (plot != null) {
-                Plots.curves(plot, history.epochs(), trainAccuracy, network.toString());
+                Plots.curves(plot, history.epochs(), network.toString());
                 out.println("gale: curves plotted to " + plot);
                 if (classifier) {
                     float[] outputs = Evaluator.predict(backend, network, evaluated.features(), evaluated.rows());
@@ -277,26 +270,14 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private static void saveCheckpoint(Path file, Network network, Normalization normalization, TrainingState state,
-                                       TrainSettings settings, List<Double> trainAccuracy) {
+                                       TrainSettings settings) {
         JsonObject json = new JsonObject();
         json.add("train", GSON.toJsonTree(settings));
-        JsonArray accuracy = new JsonArray();
-        trainAccuracy.subList(0, state.epochsDone()).forEach(a -> accuracy.add(Double.toString(a)));
-        json.add("train_accuracy", accuracy);
         try {
             CheckpointFile.save(file, network, normalization, state, json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static List<Double> doubles(JsonObject settings) {
-        List<Double> values = new ArrayList<>();
-        JsonArray array = settings.getAsJsonArray("train_accuracy");
-        if (array != null) {
-            array.forEach(e -> values.add(Double.parseDouble(e.getAsString())));
-        }
-        return values;
     }
 
     private static ArchitectureOptions architecture(TrainSettings s) {

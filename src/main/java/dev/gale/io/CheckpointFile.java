@@ -54,7 +54,8 @@ public final class CheckpointFile {
         for (EpochReport r : state.reports()) {
             JsonArray row = new JsonArray();
             row.add(r.epoch());
-            for (double v : new double[] {r.learningRate(), r.trainingLoss(), r.validationLoss(), r.validationAccuracy()}) {
+            for (double v : new double[] {r.learningRate(), r.trainingLoss(), r.trainingAccuracy(), r.validationLoss(),
+                r.validationAccuracy()}) {
                 row.add(Double.toString(v));
             }
             row.add(r.nanos());
@@ -92,9 +93,11 @@ public final class CheckpointFile {
             List<EpochReport> reports = new ArrayList<>();
             for (JsonElement element : json.getAsJsonArray("reports")) {
                 JsonArray row = element.getAsJsonArray();
-                reports.add(new EpochReport(row.get(0).getAsInt(), Double.parseDouble(row.get(1).getAsString()),
-                        Double.parseDouble(row.get(2).getAsString()), Double.parseDouble(row.get(3).getAsString()),
-                        Double.parseDouble(row.get(4).getAsString()), row.get(5).getAsLong()));
+                double[] v = new double[5];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = Double.parseDouble(row.get(1 + i).getAsString());
+                }
+                reports.add(new EpochReport(row.get(0).getAsInt(), v[0], v[1], v[2], v[3], v[4], row.get(6).getAsLong()));
             }
             TrainingState state = new TrainingState(json.get("epochs_done").getAsInt(), json.get("step").getAsLong(),
                     optimizer, json.get("best_epoch").getAsInt(), Double.parseDouble(json.get("best_loss").getAsString()),

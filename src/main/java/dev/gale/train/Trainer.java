@@ -31,6 +31,7 @@ public final class Trainer {
     private final Consumer<EpochReport> listener;
     private final StepListener progress;
     private final Consumer<TrainingState> checkpoints;
+    private final int accuracySample;
     private volatile boolean stopRequested;
 
     private Trainer(Builder b) {
@@ -45,6 +46,7 @@ public final class Trainer {
         this.listener = b.listener;
         this.progress = b.progress;
         this.checkpoints = b.checkpoints;
+        this.accuracySample = b.accuracySample;
     }
 
     public static Builder builder(Backend backend) {
@@ -86,7 +88,8 @@ public final class Trainer {
         } else {
             run = new MiniBatchRun(network, train, resume);
         }
-        BatchRunner validator = validation == null ? null : new BatchRunner(run.resident());
+        BatchRunner validator = validation == null && accuracySample == 0 ? null : new BatchRunner(run.resident());
+        Dataset sample = accuracySample == 0 ? null : train.slice(0, Math.min(accuracySample, train.rows()));
         List<EpochReport> reports = new ArrayList<>(resume == null ? List.of() : resume.reports());
         Network best = resume == null || resume.best() == null ? null : resume.best().copy();
         int bestEpoch = resume == null ? -1 : resume.bestEpoch();
@@ -103,8 +106,9 @@ public final class Trainer {
                 break;
             }
             run.resident().download();
-            Evaluation checked = validator == null ? null : validator.evaluate(validation);
+            Evaluation checked = validation == null ? null : validator.evaluate(validation);
             EpochReport report = new EpochReport(epoch, lr, trainingLoss,
+                    sample == null ? Double.NaN : validator.evaluate(sample).accuracy(),
                     checked == null ? Double.NaN : checked.loss(),
                     checked == null ? Double.NaN : checked.accuracy(), System.nanoTime() - start);
             reports.add(report);
@@ -321,6 +325,7 @@ public final class Trainer {
         private Consumer<EpochReport> listener = report -> { };
         private StepListener progress = (epoch, done, rows, loss) -> { };
         private Consumer<TrainingState> checkpoints;
+        private int accuracySample;
 
         private Builder(Backend backend) {
             if (backend == null) {
@@ -391,13 +396,22 @@ public final class Trainer {
             return this;
         }
 
+        /**
+         * Measures the accuracy on the first {@code rows} training examples after every epoch, for
+         * {@link EpochReport#trainingAccuracy()}; 0 (the default) measures nothing.
+         */
+        public Builder trainingAccuracy(int rows) {
+            this.accuracySample = rows;
+            return this;
+        }
+
         public Trainer build() {
             if (optimizer == null || schedule == null || listener == null || progress == null) {
                 throw new IllegalArgumentException("optimizer, schedule and listeners must not be null");
             }
-            if (batchSize <= 0 || epochs <= 0 || patience < 0) {
-                throw new IllegalArgumentException("batch size and epochs must be positive and patience >= 0, got "
-                        + batchSize + ", " + epochs + ", " + patience);
+            if (batchSize <= 0 || epochs <= 0 || patience < 0 || accuracySample < 0) {
+                throw new IllegalArgumentException("batch size and epochs must be positive, patience and the accuracy "
+                        + "sample >= 0, got " + batchSize + ", " + epochs + ", " + patience + ", " + accuracySample);
             }
             return new Trainer(this);
         }

@@ -64,6 +64,8 @@ class CliTest {
         List<String> log = Files.readAllLines(dir.resolve("log.csv"));
         assertEquals(MetricsLog.HEADER, log.getFirst());
         assertEquals(5, log.size());
+        assertEquals(7, log.get(1).split(",", -1).length);
+        assertFalse(log.get(1).split(",")[3].isEmpty(), "training accuracy is measured: " + log.get(1));
         assertTrue(Files.size(dir.resolve("curves.png")) > 1000);
         assertTrue(Files.size(dir.resolve("curves-confusion.png")) > 1000);
 
