@@ -43,8 +43,18 @@ final class DataOptions {
         try {
             return Backends.open(device, threads);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("cannot open device '" + device + "': " + e.getMessage());
+            throw new IllegalArgumentException("cannot open device '" + device + "': " + e.getMessage()
+                    + tornadoHint());
         }
+    }
+
+    /** The TornadoVM backend is compiled in only when the build saw an SDK, which a user may not know. */
+    private String tornadoHint() {
+        boolean built = Backends.providers().stream().anyMatch(p -> p.name().equals("tornado"));
+        return device.startsWith("tornado") && !built
+                ? "; this build of Gale has no TornadoVM backend: set TORNADO_SDK to a TornadoVM SDK and run"
+                        + " scripts/gale again"
+                : "";
     }
 
     /** A model and data that disagree in size are a user mistake, reported before anything runs. */

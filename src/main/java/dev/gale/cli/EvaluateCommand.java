@@ -40,7 +40,9 @@ final class EvaluateCommand implements Callable<Integer> {
         Dataset set = loaded.data();
         Evaluation evaluation;
         ConfusionMatrix confusion = null;
+        String device;
         try (Backend backend = input.data.open()) {
+            device = backend.description();
             evaluation = Evaluator.evaluate(backend, network, set);
             if (network.loss() != Loss.MEAN_SQUARED_ERROR) {
                 confusion = ConfusionMatrix.of(Evaluator.predict(backend, network, set.features(), set.rows()),
@@ -48,12 +50,12 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.println(json ? json(evaluation, confusion) : table(loaded, evaluation, confusion));
+        out.println(json ? json(evaluation, confusion, device) : table(loaded, evaluation, confusion, device));
         out.flush();
         return 0;
     }
 
-    static String json(Evaluation evaluation, ConfusionMatrix confusion) {
+    static String json(Evaluation evaluation, ConfusionMatrix confusion, String device) {
         JsonObject result = new JsonObject();
         result.addProperty("loss", evaluation.loss());
         result.addProperty("accuracy", confusion == null ? null : evaluation.accuracy());
@@ -78,13 +80,15 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         result.add("confusion", matrix);
         result.add("per_class", perClass);
+        result.addProperty("device", device);
         return new GsonBuilder().serializeNulls().create().toJson(result);
     }
 
-    private static String table(ModelInput.Loaded input, Evaluation evaluation, ConfusionMatrix confusion) {
+    private static String table(ModelInput.Loaded input, Evaluation evaluation, ConfusionMatrix confusion,
+                                String device) {
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "model     %s%ndata      %s (%d)%nloss      %.6f%n",
-                input.model().network(), input.description(), evaluation.examples(), evaluation.loss()));
+        text.append(String.format(Locale.ROOT, "model     %s%ndata      %s (%d)%ndevice    %s%nloss      %.6f%n",
+                input.model().network(), input.description(), evaluation.examples(), device, evaluation.loss()));
         if (confusion == null) {
             return text.toString().stripTrailing();
         }

@@ -38,6 +38,8 @@ final class PredictCommand implements Callable<Integer> {
         Dataset set = loaded.data();
         float[] outputs;
         try (Backend backend = input.data.open()) {
+            // stderr, since the predictions may go to stdout
+            spec.commandLine().getErr().println("gale: predicting on " + backend.description());
             outputs = Evaluator.predict(backend, network, set.features(), set.rows());
         }
         int width = network.outputs();
