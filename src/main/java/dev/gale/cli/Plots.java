@@ -3,11 +3,13 @@ package dev.gale.cli;
 import dev.gale.data.ConfusionMatrix;
 import dev.gale.io.AtomicFile;
 import dev.gale.train.EpochReport;
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -33,8 +35,11 @@ final class Plots {
         return plot.resolveSibling(stem + "-confusion.png");
     }
 
-    /** Loss (left) and accuracy (right) per epoch, training and validation. */
-    static void curves(Path file, List<EpochReport> reports, String title)
+    /**
+     * Loss (left) and accuracy (right) per epoch, training and validation. When the saved weights are
+     * not the last epoch's (early stopping), a vertical line marks {@code keptEpoch} (from 0) in both.
+     */
+    static void curves(Path file, List<EpochReport> reports, String title, int keptEpoch)
             throws IOException {
         double[] epochs = new double[reports.size()];
         double[] trainLoss = new double[reports.size()];
@@ -50,12 +55,23 @@ final class Plots {
             valAcc[i] = r.validationAccuracy();
         }
         XYChart loss = chart("Loss: " + title, "loss");
-        series(loss, "training", epochs, trainLoss);
+        // The training loss is averaged while the weights change, the validation loss measured after the epoch.
+        series(loss, "training (mean over the epoch)", epochs, trainLoss);
         series(loss, "validation", epochs, valLoss);
-        XYChart accuracy = chart("Accuracy", "accuracy");
+        boolean marked = keptEpoch >= 0 && keptEpoch < reports.size() - 1;
+        XYChart accuracy = chart(marked ? "Accuracy; saved weights: epoch " + (keptEpoch + 1) + " (line)" : "Accuracy",
+                "accuracy");
         series(accuracy, "training (first " + String.format("%,d", TrainCommand.ACCURACY_SAMPLE) + " examples)", epochs, trainAcc);
         series(accuracy, "validation", epochs, valAcc);
         accuracy.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        if (marked) {
+            for (XYChart chart : List.of(loss, accuracy)) {
+                chart.addAnnotation(new AnnotationLine(keptEpoch + 1, true, false));
+                chart.getStyler().setAnnotationLineColor(Color.GRAY)
+                        .setAnnotationLineStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10,
+                                new float[] {6, 4}, 0));
+            }
+        }
         List<XYChart> charts = new ArrayList<>(List.of(loss));
         if (accuracy.getSeriesMap().size() > 0) {
             charts.add(accuracy);
@@ -87,7 +103,9 @@ final class Plots {
         chart.getStyler().setShowValue(true).setMin(0).setMax(max)
                 .setRangeColors(new Color[] {new Color(0xF7FBFF), new Color(0x6BAED6), new Color(0x08306B)})
                 .setValueFontColor(new Color(0xD94801)).setLegendVisible(false);
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        // Grid lines would cross the cells; the plot fills its frame so that no empty band surrounds them.
+        chart.getStyler().setChartBackgroundColor(Color.WHITE).setPlotContentSize(1.0);
+        chart.getStyler().setPlotGridLinesVisible(false);
         chart.addSeries("confusion", predicted, actual, cells);
         AtomicFile.write(file, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }

@@ -223,7 +223,7 @@ final class TrainCommand implements Callable<Integer> {
                 out.println("gale: metrics written to " + log);
             }
             if (plot != null) {
-                Plots.curves(plot, history.epochs(), network.toString());
+                Plots.curves(plot, history.epochs(), network.toString(), history.bestEpoch());
                 out.println("gale: curves plotted to " + plot);
                 if (classifier) {
                     float[] outputs = Evaluator.predict(backend, network, evaluated.features(), evaluated.rows());

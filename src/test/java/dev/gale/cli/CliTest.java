@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.gale.compute.Backends;
+import dev.gale.compute.DeviceDescription;
 import dev.gale.data.DataSpec;
 import dev.gale.io.ModelFile;
 import java.io.IOException;
@@ -77,14 +79,16 @@ class CliTest {
         }
         assertEquals(3, json.getAsJsonArray("confusion").size());
         assertEquals(3, json.getAsJsonArray("per_class").size());
-        Result table = gale("evaluate", "--model", path("model.safetensors"), "--data", "spirals");
+        Result table = gale("evaluate", "--model", path("model.safetensors"), "--data", "spirals", "--device", "reference");
         assertTrue(table.out().contains("confusion matrix") && table.out().contains("precision"), table.out());
+        assertTrue(table.out().contains("device    reference"), table.out());
 
         Result predict = gale("predict", "--model", path("model.safetensors"), "--data", "spirals", "--out", path("p.csv"));
         assertEquals(0, predict.code(), predict.err());
         List<String> rows = Files.readAllLines(dir.resolve("p.csv"));
         assertEquals("row,class,p0,p1,p2", rows.getFirst());
         assertEquals(DataSpec.load("spirals", 0, 0, 1).test().rows() + 1, rows.size());
+        assertTrue(predict.err().startsWith("gale: predicting on cpu"), predict.err());
 
         Files.writeString(dir.resolve("points.csv"), "x,y\n0.1,0.2\n-0.5,0.4\n");
         Result unlabeled = gale("predict", "--model", path("model.safetensors"), "--data", path("points.csv"));
@@ -147,6 +151,17 @@ class CliTest {
         result.assertOneLineError("lower the learning rate");
         assertArrayEquals(model, Files.readAllBytes(dir.resolve("model.safetensors")), "the old model is intact");
         assertArrayEquals(checkpoint, Files.readAllBytes(dir.resolve("ckpt/last.safetensors")), "so is the checkpoint");
+    }
+
+    @Test
+    void devicesListsWhatBackendsReports() {
+        Result result = gale("devices");
+        assertEquals(0, result.code(), result.err());
+        for (DeviceDescription device : Backends.devices()) {
+            assertTrue(result.out().lines().anyMatch(line -> line.startsWith(device.spec() + " ")
+                    && line.endsWith(device.description())), device + " in\n" + result.out());
+        }
+        assertTrue(result.out().lines().anyMatch(line -> line.startsWith("cpu ")), result.out());
     }
 
     @Test
