@@ -31,15 +31,27 @@ gale_tornado_argfile() {
   echo "-Dtornado.recover.bailout=False" >> "$out"
 }
 
+# Sets GALE_TORNADO_SDK to the SDK folder and GALE_TORNADO_ARGFILE to its JVM argument file, written
+# into project folder $1's target/ (both empty without an SDK). Exits when the variables name
+# something that is no SDK. The file is renamed into place, so that a JVM starting meanwhile never
+# reads half of it.
+gale_tornado_setup() {
+  local target="$1/target"
+  GALE_TORNADO_SDK=$(gale_tornado_sdk) || exit 1
+  GALE_TORNADO_ARGFILE=
+  [ -n "$GALE_TORNADO_SDK" ] || return 0
+  mkdir -p "$target"
+  gale_tornado_argfile "$GALE_TORNADO_SDK" "$target/tornado-argfile.$$"
+  mv -f "$target/tornado-argfile.$$" "$target/tornado-argfile"
+  GALE_TORNADO_ARGFILE="$target/tornado-argfile"
+}
+
 # Sets GALE_TORNADO_MAVEN to the Maven flags that run the tests on the SDK's devices as well (empty
-# without an SDK). Run from the project folder; exits when the variables name something that is no SDK.
+# without an SDK).
 gale_tornado_maven_flags() {
-  local sdk
+  gale_tornado_setup "$1"
   GALE_TORNADO_MAVEN=()
-  sdk=$(gale_tornado_sdk) || exit 1
-  [ -n "$sdk" ] || return 0
-  mkdir -p target
-  gale_tornado_argfile "$sdk" target/tornado-argfile
-  GALE_TORNADO_MAVEN=("-Dgale.tornado.jvm=@$PWD/target/tornado-argfile")
-  echo "gale: TornadoVM SDK at $sdk: its devices are tested too"
+  [ -n "$GALE_TORNADO_ARGFILE" ] || return 0
+  GALE_TORNADO_MAVEN=("-Dgale.tornado.jvm=@$GALE_TORNADO_ARGFILE")
+  echo "gale: TornadoVM SDK at $GALE_TORNADO_SDK: its devices are tested too"
 }

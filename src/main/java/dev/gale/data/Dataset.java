@@ -1,6 +1,7 @@
 package dev.gale.data;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
  * Examples as two row-major float matrices: features [rows, inputs] and targets [rows, outputs].
@@ -36,6 +37,41 @@ public record Dataset(float[] features, float[] targets, int rows, int inputs, i
     /** Targets equal to the features: what an autoencoder reconstructs. */
     public static Dataset reconstruction(float[] features, int rows, int inputs) {
         return new Dataset(features, features.clone(), rows, inputs, inputs);
+    }
+
+    /**
+     * Splits off a random {@code fraction} of the rows (at least one) as a second set, e.g. for
+     * validation: {@code [rest, heldOut]}. The rows chosen depend only on {@code seed}.
+     */
+    public Dataset[] holdOut(double fraction, long seed) {
+        int held = (int) Math.max(1, Math.round(rows * fraction));
+        if (!(fraction > 0 && fraction < 1) || held >= rows) {
+            throw new IllegalArgumentException("cannot hold out a fraction " + fraction + " of " + rows
+                    + " rows; choose a fraction in (0, 1) that leaves rows on both sides");
+        }
+        int[] order = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            order[i] = i;
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = rows - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        return new Dataset[] {rows(order, 0, rows - held), rows(order, rows - held, rows)};
+    }
+
+    private Dataset rows(int[] order, int from, int to) {
+        int n = to - from;
+        float[] x = new float[n * inputs];
+        float[] y = new float[n * outputs];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(features, order[from + i] * inputs, x, i * inputs, inputs);
+            System.arraycopy(targets, order[from + i] * outputs, y, i * outputs, outputs);
+        }
+        return new Dataset(x, y, n, inputs, outputs);
     }
 
     /** Rows [from, to) as a new dataset. */

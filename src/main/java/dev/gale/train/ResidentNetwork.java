@@ -124,6 +124,36 @@ final class ResidentNetwork {
         return a[a.length - 1];
     }
 
+    /** Copies of the optimizer's state tensors, parameter by parameter, state by state. */
+    float[][] downloadState() {
+        List<float[]> state = new ArrayList<>();
+        for (Parameter p : parameters) {
+            for (Buffer buffer : p.state()) {
+                float[] host = new float[p.count()];
+                backend.read(buffer, host);
+                state.add(host);
+            }
+        }
+        return state.toArray(float[][]::new);
+    }
+
+    /** Restores state that {@link #downloadState()} gave for a network of the same shape and optimizer. */
+    void uploadState(float[][] state) {
+        int i = 0;
+        for (Parameter p : parameters) {
+            for (Buffer buffer : p.state()) {
+                if (i >= state.length || state[i].length != p.count()) {
+                    throw new IllegalArgumentException("the saved optimizer state does not fit this network and optimizer");
+                }
+                backend.write(buffer, state[i++]);
+            }
+        }
+        if (i != state.length) {
+            throw new IllegalArgumentException("the saved optimizer state has " + state.length
+                    + " tensors; this network and optimizer need " + i);
+        }
+    }
+
     /** Width of the input of layer l. */
     int inputsOf(int layer) {
         return network.inputsOf(layer);

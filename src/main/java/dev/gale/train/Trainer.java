@@ -29,6 +29,10 @@ public final class Trainer {
     private final long seed;
     private final int patience;
     private final Consumer<EpochReport> listener;
+    private final StepListener progress;
+    private final Consumer<TrainingState> checkpoints;
+    private final int accuracySample;
+    private volatile boolean stopRequested;
 
     private Trainer(Builder b) {
         this.backend = b.backend;
@@ -40,6 +44,9 @@ public final class Trainer {
         this.seed = b.seed;
         this.patience = b.patience;
         this.listener = b.listener;
+        this.progress = b.progress;
+        this.checkpoints = b.checkpoints;
+        this.accuracySample = b.accuracySample;
     }
 
     public static Builder builder(Backend backend) {
@@ -56,28 +63,52 @@ public final class Trainer {
      * early stopping the network ends with the weights of its best validation epoch.
      */
     public TrainingHistory fit(Network network, Dataset train, Dataset validation) {
+        return fit(network, train, validation, null);
+    }
+
+    /**
+     * Continues a run from {@code resume}, a state this trainer's checkpoint listener received, with
+     * {@code network} holding the weights of that state's last epoch; null starts afresh. Given the
+     * same settings and data, the run ends with the weights of a run never interrupted.
+     */
+    public TrainingHistory fit(Network network, Dataset train, Dataset validation, TrainingState resume) {
         checkShape(network, train, "training");
         if (validation != null) {
             checkShape(network, validation, "validation");
         } else if (patience > 0) {
             throw new IllegalArgumentException("early stopping needs a validation set");
         }
-        Run run = optimizer instanceof Optimizer.ConjugateGradient
-                ? new FullBatchRun(network, train)
-                : new MiniBatchRun(network, train);
-        BatchRunner validator = validation == null ? null : new BatchRunner(run.resident());
-        List<EpochReport> reports = new ArrayList<>();
-        Network best = null;
-        int bestEpoch = -1;
-        double bestLoss = Double.POSITIVE_INFINITY;
-        boolean stoppedEarly = false;
-        for (int epoch = 0; epoch < epochs; epoch++) {
+        Run run;
+        if (optimizer instanceof Optimizer.ConjugateGradient) {
+            if (resume != null) {
+                throw new IllegalArgumentException("conjugate gradient runs cannot be resumed; start again or use "
+                        + "a mini-batch optimizer");
+            }
+            run = new FullBatchRun(network, train);
+        } else {
+            run = new MiniBatchRun(network, train, resume);
+        }
+        BatchRunner validator = validation == null && accuracySample == 0 ? null : new BatchRunner(run.resident());
+        Dataset sample = accuracySample == 0 ? null : train.slice(0, Math.min(accuracySample, train.rows()));
+        List<EpochReport> reports = new ArrayList<>(resume == null ? List.of() : resume.reports());
+        Network best = resume == null || resume.best() == null ? null : resume.best().copy();
+        int bestEpoch = resume == null ? -1 : resume.bestEpoch();
+        double bestLoss = resume == null ? Double.POSITIVE_INFINITY : resume.bestLoss();
+        // A run checkpointed at the epoch where early stopping fired has nothing left to train.
+        boolean stoppedEarly = patience > 0 && bestEpoch >= 0 && reports.size() - 1 - bestEpoch >= patience;
+        boolean interrupted = false;
+        for (int epoch = reports.size(); epoch < epochs && !stoppedEarly; epoch++) {
             long start = System.nanoTime();
             double lr = learningRate(epoch);
             double trainingLoss = run.epoch(epoch, lr);
+            if (Double.isNaN(trainingLoss) && stopRequested) {
+                interrupted = true;
+                break;
+            }
             run.resident().download();
-            Evaluation checked = validator == null ? null : validator.evaluate(validation);
+            Evaluation checked = validation == null ? null : validator.evaluate(validation);
             EpochReport report = new EpochReport(epoch, lr, trainingLoss,
+                    sample == null ? Double.NaN : validator.evaluate(sample).accuracy(),
                     checked == null ? Double.NaN : checked.loss(),
                     checked == null ? Double.NaN : checked.accuracy(), System.nanoTime() - start);
             reports.add(report);
@@ -90,16 +121,28 @@ public final class Trainer {
                 best = network.copy();
             } else if (epoch - bestEpoch >= patience) {
                 stoppedEarly = true;
-                break;
+            }
+            if (checkpoints != null && run instanceof MiniBatchRun miniBatch) {
+                checkpoints.accept(new TrainingState(epoch + 1, miniBatch.step, run.resident().downloadState(),
+                        bestEpoch, bestLoss, best == null ? null : best.copy(), reports));
             }
             if (run.converged()) {
                 break;
             }
         }
-        if (best != null) {
+        if (best != null && !interrupted) {
             network.copyParametersFrom(best);
         }
-        return new TrainingHistory(reports, bestEpoch, stoppedEarly);
+        return new TrainingHistory(reports, bestEpoch, stoppedEarly, interrupted);
+    }
+
+    /**
+     * Asks a running {@link #fit} on another thread to stop at the next step (Ctrl-C); a stopped
+     * trainer stays stopped. The fit returns an interrupted history, the network holding the last
+     * completed epoch, which the checkpoint listener has already seen.
+     */
+    public void requestStop() {
+        stopRequested = true;
     }
 
     private double learningRate(int epoch) {
@@ -127,7 +170,7 @@ public final class Trainer {
     private interface Run {
         ResidentNetwork resident();
 
-        /** Trains one epoch and returns its mean cost. */
+        /** Trains one epoch and returns its mean cost, or NaN when a stop was requested mid-epoch. */
         double epoch(int epoch, double learningRate);
 
         boolean converged();
@@ -158,10 +201,14 @@ public final class Trainer {
             }
         }
 
-        MiniBatchRun(Network network, Dataset train) {
+        MiniBatchRun(Network network, Dataset train, TrainingState resume) {
             this.train = train;
             int rows = Math.min(batchSize, train.rows());
             this.resident = ResidentNetwork.forTraining(backend, network, rows, StepPlanner.stateBuffers(optimizer));
+            if (resume != null) {
+                resident.uploadState(resume.optimizerState());
+                this.step = resume.step();
+            }
             this.full = new Step(rows);
             int remainder = train.rows() % rows;
             this.tail = remainder == 0 ? null : new Step(remainder);
@@ -183,6 +230,9 @@ public final class Trainer {
             }
             double total = 0;
             for (int start = 0; start < order.length; start += full.rows) {
+                if (stopRequested) {
+                    return Double.NaN;
+                }
                 Step s = order.length - start >= full.rows ? full : tail;
                 gather(start, s);
                 StepPlanner.stepScalars(optimizer, ++step, learningRate, scalars);
@@ -195,6 +245,7 @@ public final class Trainer {
                     throw diverged(loss[0], epoch, "step " + step);
                 }
                 total += (double) loss[0] * s.rows;
+                progress.step(epoch, start + s.rows, order.length, loss[0]);
             }
             return total / order.length;
         }
@@ -272,6 +323,9 @@ public final class Trainer {
         private long seed = 1;
         private int patience;
         private Consumer<EpochReport> listener = report -> { };
+        private StepListener progress = (epoch, done, rows, loss) -> { };
+        private Consumer<TrainingState> checkpoints;
+        private int accuracySample;
 
         private Builder(Backend backend) {
             if (backend == null) {
@@ -326,13 +380,38 @@ public final class Trainer {
             return this;
         }
 
+        /** Called after every mini-batch step, e.g. for a progress bar; see {@link StepListener}. */
+        public Builder progress(StepListener progress) {
+            this.progress = progress;
+            return this;
+        }
+
+        /**
+         * Called after every epoch of a mini-batch run with the state to resume from, e.g. to write a
+         * checkpoint. The state is the listener's to keep: its arrays are copies. Without a
+         * listener, no state is copied off the backend.
+         */
+        public Builder checkpoints(Consumer<TrainingState> checkpoints) {
+            this.checkpoints = checkpoints;
+            return this;
+        }
+
+        /**
+         * Measures the accuracy on the first {@code rows} training examples after every epoch, for
+         * {@link EpochReport#trainingAccuracy()}; 0 (the default) measures nothing.
+         */
+        public Builder trainingAccuracy(int rows) {
+            this.accuracySample = rows;
+            return this;
+        }
+
         public Trainer build() {
-            if (optimizer == null || schedule == null || listener == null) {
-                throw new IllegalArgumentException("optimizer, schedule and listener must not be null");
+            if (optimizer == null || schedule == null || listener == null || progress == null) {
+                throw new IllegalArgumentException("optimizer, schedule and listeners must not be null");
             }
-            if (batchSize <= 0 || epochs <= 0 || patience < 0) {
-                throw new IllegalArgumentException("batch size and epochs must be positive and patience >= 0, got "
-                        + batchSize + ", " + epochs + ", " + patience);
+            if (batchSize <= 0 || epochs <= 0 || patience < 0 || accuracySample < 0) {
+                throw new IllegalArgumentException("batch size and epochs must be positive, patience and the accuracy "
+                        + "sample >= 0, got " + batchSize + ", " + epochs + ", " + patience + ", " + accuracySample);
             }
             return new Trainer(this);
         }

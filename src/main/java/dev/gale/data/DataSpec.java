@@ -1,0 +1,117 @@
+package dev.gale.data;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Turns what a user types after {@code --data} into datasets:
+ * <ul>
+ *   <li>{@code xor}, {@code spirals}, {@code blobs}: the synthetic sets, with a separately drawn test set;</li>
+ *   <li>a folder: IDX files with the usual names ({@code train-images-idx3-ubyte[.gz]},
+ *       {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte},
+ *       also with a prefix such as EMNIST's {@code emnist-digits-});</li>
+ *   <li>a {@code .csv} file: one set, no separate test set.</li>
+ * </ul>
+ * Features come as stored (pixels 0..255); {@link Normalization} is the caller's step.
+ */
+public final class DataSpec {
+
+    /** Training examples, and test examples when the source has a separate test set (else null). */
+    public record Source(String description, Dataset train, Dataset test) {
+        /** The test set if there is one, else the training set. */
+        public Dataset testOrTrain() {
+            return test != null ? test : train;
+        }
+    }
+
+    private static final long TEST_SEED_OFFSET = 1_000_003;
+
+    private DataSpec() {
+    }
+
+    /**
+     * Loads {@code spec}; {@code labelColumn} applies to CSV files, {@code classes} <= 0 takes the
+     * class count from the labels, {@code seed} draws the synthetic sets.
+     */
+    public static Source load(String spec, int labelColumn, int classes, long seed) throws IOException {
+        switch (spec.toLowerCase(Locale.ROOT)) {
+            case "xor" -> {
+                return new Source("xor (4 examples)", Synthetic.xor(), Synthetic.xor());
+            }
+            case "spirals" -> {
+                return new Source("spirals (3 arms of 300 points)", Synthetic.spirals(300, 3, 0.2, seed),
+                        Synthetic.spirals(100, 3, 0.2, seed + TEST_SEED_OFFSET));
+            }
+            case "blobs" -> {
+                // One draw split in two, so that both parts share the cluster centres.
+                Dataset blobs = Synthetic.blobs(350, 4, 2, 5, seed);
+                return new Source("blobs (4 Gaussian clusters in 2-D)", blobs.slice(0, 1000), blobs.slice(1000, 1400));
+            }
+            default -> {
+            }
+        }
+        Path path = Path.of(spec);
+        if (Files.isDirectory(path)) {
+            return idxFolder(path, classes);
+        }
+        if (!Files.exists(path)) {
+            throw new DataFormatException("no data at '" + spec + "': give a folder of IDX files, a .csv file, "
+                    + "or one of xor, spirals, blobs");
+        }
+        if (spec.toLowerCase(Locale.ROOT).endsWith(".csv")) {
+            return new Source(path.toString(), Csv.read(path, labelColumn, classes), null);
+        }
+        throw new DataFormatException(spec + " is neither a folder of IDX files nor a .csv file");
+    }
+
+    private static Source idxFolder(Path folder, int classes) throws IOException {
+        Path trainImages = find(folder, "train-images-idx3-ubyte");
+        Path trainLabels = find(folder, "train-labels-idx1-ubyte");
+        Path testImages = find(folder, "t10k-images-idx3-ubyte", "test-images-idx3-ubyte");
+        Path testLabels = find(folder, "t10k-labels-idx1-ubyte", "test-labels-idx1-ubyte");
+        if (trainImages == null || trainLabels == null) {
+            throw new DataFormatException(folder + " has no train-images-idx3-ubyte[.gz] and "
+                    + "train-labels-idx1-ubyte[.gz] files");
+        }
+        Dataset train = Idx.load(trainImages, trainLabels, classes);
+        Dataset test = null;
+        if (testImages != null && testLabels != null) {
+            test = Idx.load(testImages, testLabels, train.outputs());
+            if (test.inputs() != train.inputs()) {
+                throw new DataFormatException(testImages + " has " + test.inputs() + " pixels per image, "
+                        + trainImages + " has " + train.inputs());
+            }
+        }
+        return new Source(folder + " (IDX)", train, test);
+    }
+
+    /** The file whose name ends with one of the stems, raw or gzipped; null when none does. */
+    private static Path find(Path folder, String... stems) throws IOException {
+        List<Path> matches = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                String bare = name.endsWith(".gz") ? name.substring(0, name.length() - 3) : name;
+                for (String stem : stems) {
+                    if (bare.endsWith(stem) && Files.isRegularFile(file)) {
+                        matches.add(file);
+                    }
+                }
+            }
+        }
+        if (matches.size() > 1) {
+            matches.sort(null);
+            if (matches.size() == 2 && matches.get(1).toString().equals(matches.get(0) + ".gz")) {
+                return matches.get(0);
+            }
+            throw new DataFormatException(folder + " has several files for " + stems[0] + ": " + matches
+                    + "; give a folder with one data set");
+        }
+        return matches.isEmpty() ? null : matches.getFirst();
+    }
+}

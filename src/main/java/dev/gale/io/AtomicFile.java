@@ -1,0 +1,103 @@
+package dev.gale.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * Writes a file so that readers see either the old content or the complete new one: the bytes go to
+ * a temporary file beside the target, are forced to the disk, and the temporary file is renamed over
+ * the target. A crash or a failed write leaves the old file as it was.
+ */
+public final class AtomicFile {
+
+    /** Writes the whole content to the stream it is given. */
+    @FunctionalInterface
+    public interface Content {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private AtomicFile() {
+    }
+
+    /**
+     * Fails with the reason when {@code target} cannot be written: for checking outputs before long
+     * work, so that a typo costs no training time. Null (no output asked for) passes.
+     */
+    public static void checkWritable(Path target) throws IOException {
+        if (target == null) {
+            return;
+        }
+        Path absolute = target.toAbsolutePath();
+        Path folder = absolute.getParent();
+        if (Files.isDirectory(absolute)) {
+            throw new IOException("cannot write " + target + ": it is a folder");
+        }
+        if (!Files.isDirectory(folder)) {
+            throw new IOException("cannot write " + target + ": the folder " + folder + " does not exist");
+        }
+        if (!Files.isWritable(folder) || Files.exists(absolute) && !Files.isWritable(absolute)) {
+            throw new IOException("cannot write " + target + ": permission denied");
+        }
+    }
+
+    public static void write(Path target, Content content) throws IOException {
+        checkWritable(target);
+        Path absolute = target.toAbsolutePath();
+        Path folder = absolute.getParent();
+        Path temporary;
+        try {
+            temporary = Files.createTempFile(folder, "." + absolute.getFileName(), ".tmp");
+        } catch (AccessDeniedException | NoSuchFileException e) {
+            throw new IOException("cannot write " + target + ": the folder " + folder + " is not writable");
+        }
+        try {
+            readableByAll(temporary);
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
+                OutputStream out = Channels.newOutputStream(channel);
+                content.writeTo(out);
+                out.flush();
+                channel.force(true);
+            }
+            try {
+                Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw new IOException("cannot write " + target + ": " + e.getMessage(), e);
+        }
+        syncFolder(folder);
+    }
+
+    /**
+     * Temporary files start private (rw-------); a model or a plot is for others to read too, as a
+     * file created the ordinary way would be.
+     */
+    private static void readableByAll(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: its default permissions apply.
+        }
+    }
+
+    /** Makes the rename itself durable where the platform allows opening a folder. */
+    private static void syncFolder(Path folder) {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Some platforms cannot open or sync a folder; the file itself is already on the disk.
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package dev.gale.io;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import dev.gale.data.Normalization;
+import dev.gale.nn.Activation;
+import dev.gale.nn.Layer;
+import dev.gale.nn.Loss;
+import dev.gale.nn.Network;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A trained model as a safetensors file that PyTorch opens as it is: layer N's weights are
+ * {@code layers.N.weight} [out, in] and its biases {@code layers.N.bias} [out], float32, the layout
+ * of {@code nn.Linear}. A Maxout layer's weight has units * pieces rows, row u * pieces + p being
+ * piece p of unit u. The metadata key {@code gale} holds a JSON object with everything else:
+ * <pre>
+ * {"version": 1, "inputs": 784,
+ *  "layers": [{"type": "dense", "units": 256, "activation": "relu"},
+ *             {"type": "maxout", "units": 64, "pieces": 3},
+ *             {"type": "dense", "units": 10, "activation": "softmax"}],
+ *  "loss": "softmax-ce", "l2": 0.0,
+ *  "normalization": {"kind": "scale", "offset": [0.0], "scale": [0.003921569]}}
+ * </pre>
+ * Leaky ReLU layers add {@code "slope"}. The normalisation maps raw features x to (x - offset) * scale,
+ * one value for all features or one per feature.
+ */
+public final class ModelFile {
+
+    /** A network with the feature normalisation it was trained behind. */
+    public record Model(Network network, Normalization normalization) {
+    }
+
+    static final String KEY = "gale";
+    private static final int VERSION = 1;
+
+    private ModelFile() {
+    }
+
+    public static void save(Path file, Network network, Normalization normalization) throws IOException {
+        Safetensors.write(file, tensors(network, "layers."), metadata(network, normalization));
+    }
+
+    public static Model load(Path file) throws IOException {
+        return fromContents(file, Safetensors.read(file));
+    }
+
+    /** The tensors of {@code network}'s parameters, named {@code prefix}N.weight and {@code prefix}N.bias. */
+    static Map<String, Safetensors.Tensor> tensors(Network network, String prefix) {
+        Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
+        for (int l = 0; l < network.layers().size(); l++) {
+            int rows = network.layers().get(l).linearUnits();
+            tensors.put(prefix + l + ".weight", new Safetensors.Tensor(new long[] {rows, network.inputsOf(l)},
+                    network.weights(l).clone()));
+            tensors.put(prefix + l + ".bias", new Safetensors.Tensor(new long[] {rows}, network.bias(l).clone()));
+        }
+        return tensors;
+    }
+
+    static Map<String, String> metadata(Network network, Normalization normalization) {
+        JsonObject model = new JsonObject();
+        model.addProperty("version", VERSION);
+        model.addProperty("inputs", network.inputs());
+        JsonArray layers = new JsonArray();
+        for (Layer layer : network.layers()) {
+            JsonObject json = new JsonObject();
+            switch (layer) {
+                case Layer.Dense d -> {
+                    json.addProperty("type", "dense");
+                    json.addProperty("units", d.units());
+                    json.addProperty("activation", activationName(d.activation()));
+                    if (d.activation().function() == Activation.Function.LEAKY_RELU) {
+                        json.addProperty("slope", d.activation().slope());
+                    }
+                }
+                case Layer.Maxout m -> {
+                    json.addProperty("type", "maxout");
+                    json.addProperty("units", m.units());
+                    json.addProperty("pieces", m.pieces());
+                }
+            }
+            layers.add(json);
+        }
+        model.add("layers", layers);
+        model.addProperty("loss", lossName(network.loss()));
+        model.addProperty("l2", network.l2());
+        JsonObject norm = new JsonObject();
+        norm.addProperty("kind", normalization.kind().id());
+        norm.add("offset", floats(normalization.offset()));
+        norm.add("scale", floats(normalization.scale()));
+        model.add("normalization", norm);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", "pt");
+        metadata.put(KEY, model.toString());
+        return metadata;
+    }
+
+    static Model fromContents(Path file, Safetensors.Contents contents) throws ModelFormatException {
+        String json = contents.metadata().get(KEY);
+        if (json == null) {
+            throw new ModelFormatException(file + " is a safetensors file but not a Gale model (no '" + KEY
+                    + "' metadata)");
+        }
+        try {
+            JsonObject model = JsonParser.parseString(json).getAsJsonObject();
+            int version = model.get("version").getAsInt();
+            if (version != VERSION) {
+                throw new ModelFormatException(file + " is a Gale model of format version " + version
+                        + "; this Gale reads version " + VERSION);
+            }
+            Network.Builder builder = Network.builder(model.get("inputs").getAsInt());
+            for (JsonElement element : model.getAsJsonArray("layers")) {
+                JsonObject layer = element.getAsJsonObject();
+                int units = layer.get("units").getAsInt();
+                switch (layer.get("type").getAsString()) {
+                    case "dense" -> builder.dense(units, parseActivation(layer.get("activation").getAsString(),
+                            layer.has("slope") ? layer.get("slope").getAsDouble() : Activation.DEFAULT_LEAKY_SLOPE));
+                    case "maxout" -> builder.maxout(units, layer.get("pieces").getAsInt());
+                    default -> throw new ModelFormatException(file + ": unknown layer type "
+                            + layer.get("type").getAsString());
+                }
+            }
+            Network network = builder.loss(parseLoss(model.get("loss").getAsString()))
+                    .l2(model.get("l2").getAsDouble()).build();
+            JsonObject norm = model.getAsJsonObject("normalization");
+            Normalization normalization = new Normalization(Normalization.Kind.parse(norm.get("kind").getAsString()),
+                    toFloats(norm.getAsJsonArray("offset")), toFloats(norm.getAsJsonArray("scale")));
+            readParameters(file, contents, network, "layers.");
+            return new Model(network, normalization);
+        } catch (JsonParseException | IllegalStateException | UnsupportedOperationException | NullPointerException
+                 | ClassCastException | IllegalArgumentException e) {
+            throw new ModelFormatException(file + " has corrupt Gale metadata"
+                    + (e instanceof IllegalArgumentException ? ": " + e.getMessage() : ""));
+        }
+    }
+
+    /** Fills {@code network}'s parameters from the tensors named {@code prefix}N.weight and .bias. */
+    static void readParameters(Path file, Safetensors.Contents contents, Network network, String prefix)
+            throws ModelFormatException {
+        for (int l = 0; l < network.layers().size(); l++) {
+            copy(file, contents, prefix + l + ".weight", network.weights(l));
+            copy(file, contents, prefix + l + ".bias", network.bias(l));
+        }
+    }
+
+    private static void copy(Path file, Safetensors.Contents contents, String name, float[] target)
+            throws ModelFormatException {
+        Safetensors.Tensor tensor = contents.tensors().get(name);
+        if (tensor == null || tensor.data().length != target.length) {
+            throw new ModelFormatException(file + ": tensor " + name + (tensor == null ? " is missing"
+                    : " has " + tensor.data().length + " values; the architecture needs " + target.length));
+        }
+        System.arraycopy(tensor.data(), 0, target, 0, target.length);
+    }
+
+    public static String activationName(Activation activation) {
+        return activation.function().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** relu, sigmoid, tanh, leaky-relu (with {@code slope}), softmax or identity. */
+    public static Activation parseActivation(String name, double slope) {
+        return switch (name) {
+            case "relu" -> Activation.RELU;
+            case "sigmoid" -> Activation.SIGMOID;
+            case "tanh" -> Activation.TANH;
+            case "leaky-relu" -> Activation.leakyRelu(slope);
+            case "softmax" -> Activation.SOFTMAX;
+            case "identity" -> Activation.IDENTITY;
+            default -> throw new IllegalArgumentException("unknown activation '" + name
+                    + "'; use relu, sigmoid, tanh, leaky-relu, softmax or identity");
+        };
+    }
+
+    public static String lossName(Loss loss) {
+        return switch (loss) {
+            case SOFTMAX_CROSS_ENTROPY -> "softmax-ce";
+            case LOGISTIC -> "logistic";
+            case MEAN_SQUARED_ERROR -> "mse";
+        };
+    }
+
+    /** softmax-ce, logistic or mse. */
+    public static Loss parseLoss(String name) {
+        return switch (name) {
+            case "softmax-ce" -> Loss.SOFTMAX_CROSS_ENTROPY;
+            case "logistic" -> Loss.LOGISTIC;
+            case "mse" -> Loss.MEAN_SQUARED_ERROR;
+            default -> throw new IllegalArgumentException("unknown loss '" + name + "'; use softmax-ce, logistic or mse");
+        };
+    }
+
+    private static JsonArray floats(float[] values) {
+        JsonArray array = new JsonArray();
+        for (float v : values) {
+            array.add(v);
+        }
+        return array;
+    }
+
+    private static float[] toFloats(JsonArray array) {
+        float[] values = new float[array.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = array.get(i).getAsFloat();
+        }
+        return values;
+    }
+}
