@@ -101,7 +101,8 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-            description = "Write DIR/last.safetensors after every epoch, to --resume from.")
+            description = "Write the checkpoint of every epoch, to --resume from, to DIR/last.safetensors"
+                    + " (default: next to --out, as OUT.checkpoint.safetensors).")
     Path checkpointDir;
 
     @Option(names = "--resume", paramLabel = "FILE",
@@ -168,9 +169,7 @@ final class TrainCommand implements Callable<Integer> {
                     .listener(progress::epochDone)
                     .checkpoints(state -> {
                         last[0] = state;
-                        if (checkpointDir != null) {
-                            saveCheckpoint(checkpointFile, network, normalization, state, settings);
-                        }
+                        saveCheckpoint(checkpointFile, network, normalization, state, settings);
                     })
                     .build();
             TrainingHistory history;
@@ -184,9 +183,6 @@ final class TrainCommand implements Callable<Integer> {
                 history = trainer.fit(network, train, validation, checkpoint == null ? null : checkpoint.state());
                 if (history.interrupted()) {
                     progress.clear();
-                    if (last[0] != null && checkpointDir == null) {
-                        saveCheckpoint(checkpointFile, network, normalization, last[0], settings);
-                    }
                     out.println(last[0] == null
                             ? "gale: interrupted in the first epoch; nothing to save"
                             : "gale: interrupted after epoch " + last[0].epochsDone() + "; continue with: gale train --resume "
@@ -196,7 +192,7 @@ final class TrainCommand implements Callable<Integer> {
                 }
             } catch (TrainingDivergedException e) {
                 progress.clear();
-                throw new TrainingDivergedException(e.getMessage() + (last[0] != null && checkpointDir != null
+                throw new TrainingDivergedException(e.getMessage() + (last[0] != null
                         ? "; the checkpoint of epoch " + last[0].epochsDone() + " is " + checkpointFile : "")
                         + "; nothing was saved to " + this.out);
             } catch (UncheckedIOException e) {

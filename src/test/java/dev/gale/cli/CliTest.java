@@ -70,6 +70,8 @@ class CliTest {
         assertFalse(log.get(1).split(",")[3].isEmpty(), "training accuracy is measured: " + log.get(1));
         assertTrue(Files.size(dir.resolve("curves.png")) > 1000);
         assertTrue(Files.size(dir.resolve("curves-confusion.png")) > 1000);
+        assertTrue(Files.size(dir.resolve("model.safetensors.checkpoint.safetensors")) > 0,
+                "every run checkpoints each epoch next to its model");
 
         Result evaluate = gale("evaluate", "--model", path("model.safetensors"), "--data", "spirals", "--json");
         assertEquals(0, evaluate.code(), evaluate.err());
