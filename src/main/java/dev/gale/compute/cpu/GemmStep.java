@@ -80,6 +80,12 @@ final class GemmStep implements Step {
     private final int bandColTiles;
     private final int colBands;
     private final int bands;
+    /**
+     * Whether the whole GEMM, packing included, runs on the calling thread: one too small to split
+     * into two bands of {@link #MIN_BAND_WORK} gains less from a second thread than its two
+     * dispatches cost.
+     */
+    private final boolean inline;
     private final float[][] tiles;
     private final WorkerPool.Job pack = this::pack;
     private final WorkerPool.Job multiply = this::multiply;
@@ -129,13 +135,23 @@ final class GemmStep implements Step {
         this.bandColTiles = bandColTiles;
         colBands = Math.ceilDiv(colTiles, bandColTiles);
         bands = Math.ceilDiv(rowTiles, bandRowTiles) * colBands;
+        inline = (long) m * n * k < 2 * MIN_BAND_WORK;
         tiles = new float[pool.threads()][tileRows * tileCols];
     }
 
     @Override
     public void run() {
-        pool.run(packTasks, pack);
-        pool.run(bands, multiply);
+        if (inline) {
+            for (int task = 0; task < packTasks; task++) {
+                pack(task, 0);
+            }
+            for (int band = 0; band < bands; band++) {
+                multiply(band, 0);
+            }
+        } else {
+            pool.run(packTasks, pack);
+            pool.run(bands, multiply);
+        }
     }
 
     private void pack(int task, int worker) {
