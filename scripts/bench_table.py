@@ -155,15 +155,17 @@ def main(path):
 
 
 def summarise_steps(rows):
-    """The GEMM share of the small step and each step's scaling from one thread to the most."""
+    """
+    The GEMM share of the small step, the sum of its GEMMs' rows over the step's time, on one thread
+    only: on more, GEMMs timed one by one do not add up to the step, whose ops overlap neither idle
+    workers nor the machine's noise the same way. Then each step's scaling from one thread to the most.
+    """
     gemm = {(r["backend"], r["threads"], r["params"]["shape"]): r["micros"] for r in rows if r["benchmark"] == GEMM}
     steps = {(r["backend"], r["threads"], r["params"]["network"]): r["micros"] for r in rows if r["benchmark"] == STEP}
     for (backend, threads, network), micros in sorted(steps.items()):
-        if network != SMALL_STEP:
-            continue
         parts = [gemm.get((backend, threads, shape)) for shape in step_gemms(network)]
-        if None not in parts:
-            print(f"{backend}, {threads} thread(s): the {network} step spends {sum(parts) / micros:.0%} of its"
+        if network == SMALL_STEP and threads == 1 and None not in parts:
+            print(f"{backend}: on one thread the {network} step spends {sum(parts) / micros:.0%} of its"
                   f" time in GEMM ({sum(parts):.0f} of {micros:.0f} µs, from the GEMM rows above)")
     for (backend, threads, network), micros in sorted(steps.items()):
         one = steps.get((backend, 1, network))
