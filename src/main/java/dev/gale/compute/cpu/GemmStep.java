@@ -86,6 +86,12 @@ final class GemmStep implements Step {
      * dispatches cost.
      */
     private final boolean inline;
+    /**
+     * Whether the micro-kernel reads B where it is, skipping its packing: in small GEMMs (B then
+     * stays in L1 or L2) whose op(B) rows are contiguous and split into whole micro-tiles. Packing
+     * B cost as much as the multiply itself in the step's 10x128x128 and 128x128x10 GEMMs.
+     */
+    private final boolean unpackedB;
     private final float[][] tiles;
     private final WorkerPool.Job pack = this::pack;
     private final WorkerPool.Job multiply = this::multiply;
@@ -116,7 +122,9 @@ final class GemmStep implements Step {
         aPanelsPerTask = Math.max(1, PACK_GRAIN / (tileRows * k));
         bPanelsPerTask = Math.max(1, PACK_GRAIN / (tileCols * k));
         aPackTasks = Math.ceilDiv(rowTiles, aPanelsPerTask);
-        packTasks = aPackTasks + Math.ceilDiv(colTiles, bPanelsPerTask);
+        inline = (long) m * n * k < 2 * MIN_BAND_WORK;
+        unpackedB = inline && !op.transposeB() && n % tileCols == 0;
+        packTasks = aPackTasks + (unpackedB ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask));
 
         // Split the bands until every thread has several to take, while a band stays worth a task.
         int bandRowTiles = Math.min(rowTiles, Math.max(1, BAND_ROWS / tileRows));
@@ -135,7 +143,6 @@ final class GemmStep implements Step {
         this.bandColTiles = bandColTiles;
         colBands = Math.ceilDiv(colTiles, bandColTiles);
         bands = Math.ceilDiv(rowTiles, bandRowTiles) * colBands;
-        inline = (long) m * n * k < 2 * MIN_BAND_WORK;
         tiles = new float[pool.threads()][tileRows * tileCols];
     }
 
@@ -226,7 +233,8 @@ final class GemmStep implements Step {
         int firstColTile = band % colBands * bandColTiles;
         int lastColTile = Math.min(colTiles, firstColTile + bandColTiles);
         float[] packedA = packing.a;
-        float[] packedB = packing.b;
+        float[] bRows = unpackedB ? b : packing.b;
+        int bStride = unpackedB ? n : tileCols;
         float[] tile = tiles[worker];
         for (int step = 0; step < k; step += DEPTH) {
             int depth = Math.min(DEPTH, k - step);
@@ -234,11 +242,11 @@ final class GemmStep implements Step {
             float blockBeta = step == 0 ? beta : 1f;
             for (int colTile = firstColTile; colTile < lastColTile; colTile++) {
                 int col = colTile * tileCols;
-                int bOffset = (colTile * k + step) * tileCols;
+                int bOffset = unpackedB ? step * n + col : (colTile * k + step) * tileCols;
                 for (int rowTile = firstRowTile; rowTile < lastRowTile; rowTile++) {
                     int row = rowTile * tileRows;
-                    kernels.gemmTile(depth, packedA, (rowTile * k + step) * tileRows, packedB, bOffset,
-                            c, row * n + col, n, Math.min(tileRows, m - row),
+                    kernels.gemmTile(depth, packedA, (rowTile * k + step) * tileRows, bRows, bOffset,
+                            bStride, c, row * n + col, n, Math.min(tileRows, m - row),
                             Math.min(tileCols, n - col), alpha, blockBeta, tile);
                 }
             }

@@ -71,8 +71,8 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-                         int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
+    public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c,
+                         int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -91,7 +91,7 @@ final class VectorKernels extends ScalarKernels {
         FloatVector c71 = c00;
         for (int p = 0; p < kc; p++) {
             int ap = aOff + p * TILE_ROWS;
-            int bp = bOff + p * TILE_COLS;
+            int bp = bOff + p * bStride;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
             FloatVector av = FloatVector.broadcast(F, a[ap]);
