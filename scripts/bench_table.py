@@ -101,8 +101,11 @@ def main(path):
     for run in runs:
         params = run["params"]
         threads = int(params["threads"]) or cores
-        secondary = run.get("secondaryMetrics", {}).get("·gc.alloc.rate.norm")
-        rows.append(dict(benchmark=run["benchmark"], backend=params["backend"], threads=threads,
+        metrics = run.get("secondaryMetrics", {})
+        # JMH 1.37 names it plainly; earlier versions put a '·' in front.
+        secondary = metrics.get("gc.alloc.rate.norm", metrics.get("·gc.alloc.rate.norm"))
+        # The benchmarks take a spec's options after '+' (JMH splits parameters at commas).
+        rows.append(dict(benchmark=run["benchmark"], backend=params["backend"].replace("+", ","), threads=threads,
                          params=params, micros=run["primaryMetric"]["score"],
                          alloc=None if secondary is None else secondary["score"]))
     gemm_shapes = sorted({r["params"]["shape"] for r in rows if r["benchmark"] == GEMM},

@@ -28,7 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--add-modules=jdk.incubator.vector")
 public abstract class BackendBenchmark {
 
-    /** A device spec, as {@link Backends#open} takes it. */
+    /**
+     * A device spec, as {@link Backends#open} takes it, except that options follow a {@code +}
+     * rather than a comma ({@code tornado:0:0+gemm=parallel}): JMH splits parameter values at commas.
+     */
     @Param("cpu")
     public String backend;
 
@@ -40,7 +43,7 @@ public abstract class BackendBenchmark {
 
     @Setup
     public void open() {
-        open = Backends.open(backend, threads);
+        open = Backends.open(backend.replace('+', ','), threads);
         compile(open);
     }
 
