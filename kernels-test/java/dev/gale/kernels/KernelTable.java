@@ -74,6 +74,8 @@ final class KernelTable {
                     List<Shape> shapes = List.of(new Shape("1x1x1", 1, 1, 1), new Shape("7x13x5", 7, 13, 5),
                             new Shape("1000x3x7", 1000, 3, 7), new Shape("3x1000x2", 3, 1000, 2),
                             new Shape("19x35x700", 19, 35, 700), new Shape("130x257x129", 130, 257, 129),
+                            // Small, n a whole number of micro-tiles: the CPU reads op(B) unpacked.
+                            new Shape("10x64x33", 10, 64, 33),
                             random("random", random, 150, 150, 150));
                     rows.add(new Row(name, shapes, (d, in) -> {
                         int m = d[0];

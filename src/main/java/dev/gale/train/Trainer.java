@@ -1,8 +1,6 @@
 package dev.gale.train;
 
 import dev.gale.compute.Backend;
-import dev.gale.compute.CompiledPlan;
-import dev.gale.compute.StepScalars;
 import dev.gale.data.Dataset;
 import dev.gale.nn.Network;
 import java.util.ArrayList;
@@ -183,21 +181,19 @@ public final class Trainer {
         private final Step full;
         private final Step tail;
         private final int[] order;
-        private final float[] scalars = new float[StepScalars.LENGTH];
-        private final float[] loss = new float[1];
         private long step;
 
         private final class Step {
             final int rows;
             final float[] features;
             final float[] targets;
-            final CompiledPlan plan;
+            final TrainingStep compiled;
 
             Step(int rows) {
                 this.rows = rows;
                 this.features = new float[rows * train.inputs()];
                 this.targets = new float[rows * train.outputs()];
-                this.plan = backend.compile(StepPlanner.trainingStep(resident, rows, optimizer));
+                this.compiled = new TrainingStep(resident, optimizer, rows);
             }
         }
 
@@ -235,17 +231,12 @@ public final class Trainer {
                 }
                 Step s = order.length - start >= full.rows ? full : tail;
                 gather(start, s);
-                StepPlanner.stepScalars(optimizer, ++step, learningRate, scalars);
-                backend.write(resident.input, s.features);
-                backend.write(resident.target, s.targets);
-                backend.write(resident.scalars, scalars);
-                s.plan.run();
-                backend.read(resident.loss, loss);
-                if (!Double.isFinite(loss[0])) {
-                    throw diverged(loss[0], epoch, "step " + step);
+                float loss = s.compiled.run(s.features, s.targets, ++step, learningRate);
+                if (!Double.isFinite(loss)) {
+                    throw diverged(loss, epoch, "step " + step);
                 }
-                total += (double) loss[0] * s.rows;
-                progress.step(epoch, start + s.rows, order.length, loss[0]);
+                total += (double) loss * s.rows;
+                progress.step(epoch, start + s.rows, order.length, loss);
             }
             return total / order.length;
         }

@@ -80,6 +80,18 @@ final class GemmStep implements Step {
     private final int bandColTiles;
     private final int colBands;
     private final int bands;
+    /**
+     * Whether the whole GEMM, packing included, runs on the calling thread: one too small to split
+     * into two bands of {@link #MIN_BAND_WORK} gains less from a second thread than its two
+     * dispatches cost.
+     */
+    private final boolean inline;
+    /**
+     * Whether the micro-kernel reads B where it is, skipping its packing: in small GEMMs (B then
+     * stays in L1 or L2) whose op(B) rows are contiguous and split into whole micro-tiles. Packing
+     * B cost as much as the multiply itself in the step's 10x128x128 and 128x128x10 GEMMs.
+     */
+    private final boolean unpackedB;
     private final float[][] tiles;
     private final WorkerPool.Job pack = this::pack;
     private final WorkerPool.Job multiply = this::multiply;
@@ -110,7 +122,9 @@ final class GemmStep implements Step {
         aPanelsPerTask = Math.max(1, PACK_GRAIN / (tileRows * k));
         bPanelsPerTask = Math.max(1, PACK_GRAIN / (tileCols * k));
         aPackTasks = Math.ceilDiv(rowTiles, aPanelsPerTask);
-        packTasks = aPackTasks + Math.ceilDiv(colTiles, bPanelsPerTask);
+        inline = (long) m * n * k < 2 * MIN_BAND_WORK;
+        unpackedB = inline && !op.transposeB() && n % tileCols == 0;
+        packTasks = aPackTasks + (unpackedB ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask));
 
         // Split the bands until every thread has several to take, while a band stays worth a task.
         int bandRowTiles = Math.min(rowTiles, Math.max(1, BAND_ROWS / tileRows));
@@ -134,8 +148,17 @@ final class GemmStep implements Step {
 
     @Override
     public void run() {
-        pool.run(packTasks, pack);
-        pool.run(bands, multiply);
+        if (inline) {
+            for (int task = 0; task < packTasks; task++) {
+                pack(task, 0);
+            }
+            for (int band = 0; band < bands; band++) {
+                multiply(band, 0);
+            }
+        } else {
+            pool.run(packTasks, pack);
+            pool.run(bands, multiply);
+        }
     }
 
     private void pack(int task, int worker) {
@@ -164,16 +187,32 @@ final class GemmStep implements Step {
     private void packPanel(float[] source, int first, int lines, int lineStride, int stepStride,
                            float[] panel, int offset, int width) {
         if (lineStride == 1) {
+            // A step's lines are contiguous: one arraycopy each, which runs 3.5x faster than an
+            // element loop over 32 floats (measured) and 1.6x faster over 8.
             for (int step = 0; step < k; step++) {
-                int from = step * stepStride + first;
-                int to = offset + step * width;
-                for (int line = 0; line < lines; line++) {
-                    panel[to + line] = source[from + line];
-                }
+                System.arraycopy(source, step * stepStride + first, panel, offset + step * width, lines);
             }
         } else {
-            // Lines are contiguous along k here: read them in order, write with the panel's stride.
-            for (int line = 0; line < lines; line++) {
+            // Lines are contiguous along k here. Eight lines at a time, each step writes eight
+            // neighbouring floats of the panel: measured 1.5x (8-wide panels) to 1.9x (32-wide)
+            // faster than one line at a time, whose every write lands a panel row further on.
+            int line = 0;
+            for (; line + 8 <= lines; line += 8) {
+                int from = (first + line) * lineStride;
+                for (int step = 0; step < k; step++) {
+                    int to = offset + step * width + line;
+                    int at = from + step;
+                    panel[to] = source[at];
+                    panel[to + 1] = source[at + lineStride];
+                    panel[to + 2] = source[at + 2 * lineStride];
+                    panel[to + 3] = source[at + 3 * lineStride];
+                    panel[to + 4] = source[at + 4 * lineStride];
+                    panel[to + 5] = source[at + 5 * lineStride];
+                    panel[to + 6] = source[at + 6 * lineStride];
+                    panel[to + 7] = source[at + 7 * lineStride];
+                }
+            }
+            for (; line < lines; line++) {
                 int from = (first + line) * lineStride;
                 for (int step = 0; step < k; step++) {
                     panel[offset + step * width + line] = source[from + step];
@@ -194,7 +233,8 @@ final class GemmStep implements Step {
         int firstColTile = band % colBands * bandColTiles;
         int lastColTile = Math.min(colTiles, firstColTile + bandColTiles);
         float[] packedA = packing.a;
-        float[] packedB = packing.b;
+        float[] bRows = unpackedB ? b : packing.b;
+        int bStride = unpackedB ? n : tileCols;
         float[] tile = tiles[worker];
         for (int step = 0; step < k; step += DEPTH) {
             int depth = Math.min(DEPTH, k - step);
@@ -202,11 +242,11 @@ final class GemmStep implements Step {
             float blockBeta = step == 0 ? beta : 1f;
             for (int colTile = firstColTile; colTile < lastColTile; colTile++) {
                 int col = colTile * tileCols;
-                int bOffset = (colTile * k + step) * tileCols;
+                int bOffset = unpackedB ? step * n + col : (colTile * k + step) * tileCols;
                 for (int rowTile = firstRowTile; rowTile < lastRowTile; rowTile++) {
                     int row = rowTile * tileRows;
-                    kernels.gemmTile(depth, packedA, (rowTile * k + step) * tileRows, packedB, bOffset,
-                            c, row * n + col, n, Math.min(tileRows, m - row),
+                    kernels.gemmTile(depth, packedA, (rowTile * k + step) * tileRows, bRows, bOffset,
+                            bStride, c, row * n + col, n, Math.min(tileRows, m - row),
                             Math.min(tileCols, n - col), alpha, blockBeta, tile);
                 }
             }

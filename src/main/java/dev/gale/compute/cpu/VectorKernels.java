@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Kernels on {@code jdk.incubator.vector} for the hot ops: the GEMM micro-kernel, bias plus
- * activation, the L2 sum and the updates; the rest is inherited from {@link ScalarKernels}. Only
- * {@link CpuBackend} loads this class, and only when the module is in the boot layer.
+ * activation, activation gradients, the L2 sum and the updates; the rest is inherited from
+ * {@link ScalarKernels}. Only {@link CpuBackend} loads this class, and only when the module is in
+ * the boot layer.
  *
  * <p>Ranges run whole vectors first and finish with the scalar kernel. A range's split into vector
  * body and tail depends only on its bounds, which the steps fix from the op's shape alone.
@@ -70,8 +71,8 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff,
-                         int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
+    public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c,
+                         int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -90,7 +91,7 @@ final class VectorKernels extends ScalarKernels {
         FloatVector c71 = c00;
         for (int p = 0; p < kc; p++) {
             int ap = aOff + p * TILE_ROWS;
-            int bp = bOff + p * TILE_COLS;
+            int bp = bOff + p * bStride;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
             FloatVector av = FloatVector.broadcast(F, a[ap]);
@@ -175,6 +176,41 @@ final class VectorKernels extends ScalarKernels {
             case TANH -> tanh(x);
             case RELU -> FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f));
             case LEAKY_RELU -> x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f));
+        };
+    }
+
+    @Override
+    public void activationGradient(float[] delta, float[] z, float[] a, int from, int to,
+                                   Pointwise function, float slope) {
+        if (function == Pointwise.IDENTITY) {
+            return;
+        }
+        int i = from;
+        for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
+            FloatVector.fromArray(F, delta, i).mul(derivative(function, slope, z, a, i)).intoArray(delta, i);
+        }
+        super.activationGradient(delta, z, a, i, to, function, slope);
+    }
+
+    /**
+     * g' at elements {@code i..i+L-1}, rounded step for step as {@link ScalarKernels} rounds it, so
+     * that the vector and scalar paths give the same bits.
+     */
+    private static FloatVector derivative(Pointwise function, float slope, float[] z, float[] a, int i) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        return switch (function) {
+            case IDENTITY -> one;
+            case SIGMOID -> {
+                FloatVector y = FloatVector.fromArray(F, a, i);
+                yield y.mul(one.sub(y));
+            }
+            case TANH -> {
+                FloatVector y = FloatVector.fromArray(F, a, i);
+                yield one.sub(y).mul(one.add(y));
+            }
+            case RELU -> FloatVector.zero(F).blend(one, FloatVector.fromArray(F, z, i).compare(VectorOperators.GT, 0f));
+            case LEAKY_RELU -> FloatVector.broadcast(F, slope)
+                    .blend(one, FloatVector.fromArray(F, z, i).compare(VectorOperators.GT, 0f));
         };
     }
 

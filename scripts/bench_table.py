@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Prints scripts/bench's table from JMH's JSON results.
+
+GEMMs in GFLOP/s beside numpy's matmul at the same shape and thread count, timed here in one
+process per thread count (the BLAS reads its thread count at start-up); bias + activation in
+Gelem/s; training steps in samples/s, with the share of the small step spent in its GEMMs and the
+step's scaling from one thread to the most.
+
+    bench_table.py JMH_JSON           the table
+    bench_table.py --numpy SHAPE...   (internal) numpy's seconds per matmul, as JSON
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+BENCH = "dev.gale.bench."
+GEMM = BENCH + "GemmBenchmark.gemm"
+BIAS = BENCH + "BiasActivationBenchmark.biasActivation"
+STEP = BENCH + "TrainingStepBenchmark.step"
+# The network whose step the GEMM shapes come from (GemmBenchmark's documentation).
+SMALL_STEP = "784-256-128-10/128"
+NUMPY_HINT = "install numpy (pip install numpy, or apt-get install python3-numpy) for the OpenBLAS column"
+
+
+def parse_gemm(shape):
+    """'MxNxK:AB' -> (m, n, k, transpose A, transpose B)."""
+    sizes, ops = shape.split(":")
+    m, n, k = (int(s) for s in sizes.split("x"))
+    return m, n, k, ops[0] == "T", ops[1] == "T"
+
+
+def step_gemms(network):
+    """The GEMM shapes of one training step of 'SIZES/BATCH', as GemmBenchmark names them."""
+    sizes, batch = network.split("/")
+    units = [int(s) for s in sizes.split("-")]
+    batch = int(batch)
+    shapes = []
+    for fan_in, out in zip(units, units[1:]):
+        shapes.append(f"{batch}x{out}x{fan_in}:NT")      # Z = X·Wᵀ
+        shapes.append(f"{out}x{fan_in}x{batch}:TN")      # dW = dZᵀ·X
+    for fan_in, out in list(zip(units, units[1:]))[1:]:
+        shapes.append(f"{batch}x{fan_in}x{out}:NN")      # dX = dZ·W
+    return shapes
+
+
+def time_numpy(shapes):
+    """Seconds per matmul, each the mean of 5 timed windows after a warm-up, as JMH measures."""
+    import numpy as np
+    rng = np.random.default_rng(20260501)
+    seconds = {}
+    for shape in shapes:
+        m, n, k, ta, tb = parse_gemm(shape)
+        a = rng.uniform(-1, 1, (k, m) if ta else (m, k)).astype(np.float32)
+        b = rng.uniform(-1, 1, (n, k) if tb else (k, n)).astype(np.float32)
+        a, b = (a.T if ta else a), (b.T if tb else b)
+        c = np.empty((m, n), np.float32)
+        windows = []
+        for window in range(3 + 5):
+            runs, start = 0, time.perf_counter()
+            while time.perf_counter() - start < 0.3:
+                np.matmul(a, b, out=c)
+                runs += 1
+            if window >= 3:
+                windows.append((time.perf_counter() - start) / runs)
+        seconds[shape] = sum(windows) / len(windows)
+    return seconds
+
+
+def blas_name():
+    import numpy as np
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"numpy {np.__version__}, {blas.get('name', 'BLAS')} {blas.get('version', '')}".strip()
+    except Exception:  # older numpy: no dict form of the build configuration
+        return f"numpy {np.__version__}"
+
+
+def numpy_seconds(shapes, threads):
+    """{threads: {shape: seconds}}, or None without numpy."""
+    try:
+        import numpy  # noqa: F401 (only whether it is there)
+    except ImportError:
+        return None
+    result = {}
+    for count in sorted(threads):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(count), OMP_NUM_THREADS=str(count),
+                   MKL_NUM_THREADS=str(count))
+        out = subprocess.run([sys.executable, __file__, "--numpy", *shapes], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        result[count] = json.loads(out)
+    return result
+
+
+def main(path):
+    with open(path) as f:
+        runs = json.load(f)
+    cores = os.cpu_count()
+    rows = []
+    for run in runs:
+        params = run["params"]
+        threads = int(params["threads"]) or cores
+        metrics = run.get("secondaryMetrics", {})
+        # JMH 1.37 names it plainly; earlier versions put a '·' in front.
+        secondary = metrics.get("gc.alloc.rate.norm", metrics.get("·gc.alloc.rate.norm"))
+        # The benchmarks take a spec's options after '+' (JMH splits parameters at commas).
+        rows.append(dict(benchmark=run["benchmark"], backend=params["backend"].replace("+", ","), threads=threads,
+                         params=params, micros=run["primaryMetric"]["score"],
+                         alloc=None if secondary is None else secondary["score"]))
+    gemm_shapes = sorted({r["params"]["shape"] for r in rows if r["benchmark"] == GEMM},
+                         key=lambda s: (parse_gemm(s)[0] * parse_gemm(s)[1] * parse_gemm(s)[2] >= 512 ** 3,
+                                        "NT TN NN".index(s[-2:]), s))
+    numpy = numpy_seconds(gemm_shapes, {r["threads"] for r in rows if r["benchmark"] == GEMM})
+    show_alloc = any(r["alloc"] is not None for r in rows)
+
+    header = ["benchmark", "backend", "threads", "Gale", "OpenBLAS", "Gale/OpenBLAS", "unit"]
+    if show_alloc:
+        header.append("alloc B/op")
+    table = []
+
+    def add(label, r, value, unit, reference=None):
+        line = [label, r["backend"], str(r["threads"]), f"{value:.1f}",
+                "n/a" if reference is None else f"{reference:.1f}",
+                "n/a" if reference is None else f"{value / reference:.2f}", unit]
+        if show_alloc:
+            line.append("" if r["alloc"] is None else f"{r['alloc']:.3f}")
+        table.append(line)
+
+    def ordered(benchmark, key):
+        return sorted((r for r in rows if r["benchmark"] == benchmark),
+                      key=lambda r: (key(r["params"]), r["backend"], r["threads"]))
+
+    for r in ordered(GEMM, lambda p: gemm_shapes.index(p["shape"])):
+        shape = r["params"]["shape"]
+        m, n, k, _, _ = parse_gemm(shape)
+        flops = 2.0 * m * n * k
+        reference = None if numpy is None else flops / numpy[r["threads"]][shape] / 1e9
+        add(f"GEMM {shape}", r, flops / r["micros"] / 1e3, "GFLOP/s", reference)
+    for r in ordered(BIAS, lambda p: (p["function"], p["shape"])):
+        rows_, cols = (int(s) for s in r["params"]["shape"].split("x"))
+        add(f"bias+{r['params']['function'].lower()} {r['params']['shape']}", r,
+            rows_ * cols / r["micros"] / 1e3, "Gelem/s")
+    for r in ordered(STEP, lambda p: p["network"]):
+        batch = int(r["params"]["network"].split("/")[1])
+        add(f"Adam step {r['params']['network']}", r, batch / r["micros"] * 1e6, "samples/s")
+
+    widths = [max(len(line[i]) for line in [header] + table) for i in range(len(header))]
+    print()
+    print("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths))))
+    for line in table:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))))
+    print()
+    print("GEMM shapes are MxNxK:AB, A and B stored as is (N) or transposed (T): the step's forward X·Wᵀ is NT,")
+    print("its weight gradients dZᵀ·X TN, its input gradients dZ·W NN. Units: per second, higher is better.")
+    print(f"OpenBLAS column: {blas_name()}" if numpy is not None else f"OpenBLAS column: n/a; {NUMPY_HINT}")
+    summarise_steps(rows)
+
+
+def summarise_steps(rows):
+    """
+    The GEMM share of the small step, the sum of its GEMMs' rows over the step's time, on one thread
+    only: on more, GEMMs timed one by one do not add up to the step, whose ops overlap neither idle
+    workers nor the machine's noise the same way. Then each step's scaling from one thread to the most.
+    """
+    gemm = {(r["backend"], r["threads"], r["params"]["shape"]): r["micros"] for r in rows if r["benchmark"] == GEMM}
+    steps = {(r["backend"], r["threads"], r["params"]["network"]): r["micros"] for r in rows if r["benchmark"] == STEP}
+    for (backend, threads, network), micros in sorted(steps.items()):
+        parts = [gemm.get((backend, threads, shape)) for shape in step_gemms(network)]
+        if network == SMALL_STEP and threads == 1 and None not in parts:
+            print(f"{backend}: on one thread the {network} step spends {sum(parts) / micros:.0%} of its"
+                  f" time in GEMM ({sum(parts):.0f} of {micros:.0f} µs, from the GEMM rows above)")
+    for (backend, threads, network), micros in sorted(steps.items()):
+        one = steps.get((backend, 1, network))
+        if threads > 1 and one is not None:
+            print(f"{backend}: the {network} step runs {one / micros:.2f}x faster on {threads} threads than on 1")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "--numpy":
+        print(json.dumps(time_numpy(sys.argv[2:])))
+    elif len(sys.argv) == 2:
+        main(sys.argv[1])
+    else:
+        sys.exit("usage: bench_table.py JMH_JSON")

@@ -1,0 +1,56 @@
+package dev.gale.train;
+
+import dev.gale.compute.Backend;
+import dev.gale.compute.CompiledPlan;
+import dev.gale.compute.StepScalars;
+import dev.gale.nn.Network;
+
+/**
+ * One mini-batch training step (forward, loss, backward, optimizer update) compiled for a fixed
+ * number of rows: the step {@link Trainer} runs per batch, open to benchmarks and custom loops.
+ * Running it moves only the batch and the step scalars in and the cost out; it allocates nothing.
+ */
+public final class TrainingStep {
+
+    private final ResidentNetwork resident;
+    private final Optimizer optimizer;
+    private final int rows;
+    private final CompiledPlan plan;
+    private final float[] scalars = new float[StepScalars.LENGTH];
+    private final float[] loss = new float[1];
+
+    TrainingStep(ResidentNetwork resident, Optimizer optimizer, int rows) {
+        this.resident = resident;
+        this.optimizer = optimizer;
+        this.rows = rows;
+        this.plan = resident.backend.compile(StepPlanner.trainingStep(resident, rows, optimizer));
+    }
+
+    /**
+     * Puts {@code network}'s parameters and zeroed optimizer state on {@code backend} and compiles
+     * its step for batches of {@code rows} examples. The network itself is not updated by
+     * {@link #run}.
+     */
+    public static TrainingStep compile(Backend backend, Network network, Optimizer optimizer, int rows) {
+        return new TrainingStep(ResidentNetwork.forTraining(backend, network, rows,
+                StepPlanner.stateBuffers(optimizer)), optimizer, rows);
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    /**
+     * Runs step {@code t} (1-based, as Adam's bias correction counts) at {@code learningRate} on a
+     * batch of {@code rows()} examples, row-major, and returns its cost.
+     */
+    public float run(float[] features, float[] targets, long t, double learningRate) {
+        StepPlanner.stepScalars(optimizer, t, learningRate, scalars);
+        resident.backend.write(resident.input, features);
+        resident.backend.write(resident.target, targets);
+        resident.backend.write(resident.scalars, scalars);
+        plan.run();
+        resident.backend.read(resident.loss, loss);
+        return loss[0];
+    }
+}
