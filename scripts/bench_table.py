@@ -93,9 +93,11 @@ def numpy_seconds(shapes, threads):
     return result
 
 
-def main(path):
-    with open(path) as f:
-        runs = json.load(f)
+def main(paths):
+    runs = []
+    for path in paths:
+        with open(path) as f:
+            runs += json.load(f)
     cores = os.cpu_count()
     rows = []
     for run in runs:
@@ -159,27 +161,28 @@ def main(path):
 
 def summarise_steps(rows):
     """
-    The GEMM share of the small step, the sum of its GEMMs' rows over the step's time, on one thread
-    only: on more, GEMMs timed one by one do not add up to the step, whose ops overlap neither idle
-    workers nor the machine's noise the same way. Then each step's scaling from one thread to the most.
+    The GEMM share of the small step, the sum of its GEMMs' rows over the step's time, on one CPU
+    thread only: on more, GEMMs timed one by one do not add up to the step, whose ops overlap neither
+    idle workers nor the machine's noise the same way; on a device each GEMM timed alone also pays a
+    whole plan's launch and synchronisation. Then each CPU step's scaling from one thread to the most.
     """
     gemm = {(r["backend"], r["threads"], r["params"]["shape"]): r["micros"] for r in rows if r["benchmark"] == GEMM}
     steps = {(r["backend"], r["threads"], r["params"]["network"]): r["micros"] for r in rows if r["benchmark"] == STEP}
     for (backend, threads, network), micros in sorted(steps.items()):
         parts = [gemm.get((backend, threads, shape)) for shape in step_gemms(network)]
-        if network == SMALL_STEP and threads == 1 and None not in parts:
+        if network == SMALL_STEP and backend == "cpu" and threads == 1 and None not in parts:
             print(f"{backend}: on one thread the {network} step spends {sum(parts) / micros:.0%} of its"
                   f" time in GEMM ({sum(parts):.0f} of {micros:.0f} µs, from the GEMM rows above)")
     for (backend, threads, network), micros in sorted(steps.items()):
         one = steps.get((backend, 1, network))
-        if threads > 1 and one is not None:
+        if backend == "cpu" and threads > 1 and one is not None:
             print(f"{backend}: the {network} step runs {one / micros:.2f}x faster on {threads} threads than on 1")
 
 
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "--numpy":
         print(json.dumps(time_numpy(sys.argv[2:])))
-    elif len(sys.argv) == 2:
-        main(sys.argv[1])
+    elif len(sys.argv) >= 2:
+        main(sys.argv[1:])
     else:
-        sys.exit("usage: bench_table.py JMH_JSON")
+        sys.exit("usage: bench_table.py JMH_JSON...")
