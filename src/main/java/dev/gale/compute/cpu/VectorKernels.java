@@ -73,23 +73,10 @@ final class VectorKernels extends ScalarKernels {
     @Override
     public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c,
                          int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
-        // Two calls, each with a constant, so that an inlined copy needs no test of it.
-        if (rows > TILE_ROWS / 2) {
-            tileSums(kc, a, aOff, b, bOff, bStride, true, tile);
-        } else {
-            tileSums(kc, a, aOff, b, bOff, bStride, false, tile);
-        }
-        storeTile(tile, c, cOff, ldc, rows, cols, alpha, beta);
-    }
-
-    /**
-     * The sums of a micro-tile into {@code tile}; only its top half when {@code !full}, for a short
-     * last row tile (the step's 10-row weight gradient), at half the multiply-adds. The JIT
-     * unswitches the loop on {@code full}, and each sum runs the same fused multiply-adds either
-     * way, so no element depends on its tile's height.
-     */
-    private static void tileSums(int kc, float[] a, int aOff, float[] b, int bOff, int bStride,
-                                 boolean full, float[] tile) {
+        // Only the top half of the tile for a short last row tile (the step's 10-row weight
+        // gradient), at half the multiply-adds. The JIT unswitches the loop on full, and each sum
+        // runs the same fused multiply-adds either way, so no element depends on its tile's height.
+        boolean full = rows > TILE_ROWS / 2;
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -156,11 +143,6 @@ final class VectorKernels extends ScalarKernels {
         c61.intoArray(tile, 6 * TILE_COLS + L);
         c70.intoArray(tile, 7 * TILE_COLS);
         c71.intoArray(tile, 7 * TILE_COLS + L);
-    }
-
-    /** Writes the top-left {@code rows x cols} of a tile of sums, as {@link #storeTile} does. */
-    private static void storeTile(float[] tile, float[] c, int cOff, int ldc, int rows, int cols,
-                                  float alpha, float beta) {
         if (cols < TILE_COLS) {
             storeTile(tile, TILE_COLS, c, cOff, ldc, rows, cols, alpha, beta);
             return;
