@@ -76,6 +76,9 @@ final class KernelTable {
                             new Shape("19x35x700", 19, 35, 700), new Shape("130x257x129", 130, 257, 129),
                             // Small, n a whole number of micro-tiles: the CPU reads op(B) unpacked.
                             new Shape("10x64x33", 10, 64, 33),
+                            // At most 16 wide, A not transposed: the CPU packs only op(B), in blocks
+                            // of 8 rows and leftover rows; the second on several threads.
+                            new Shape("37x11x133", 37, 11, 133), new Shape("1100x12x80", 1100, 12, 80),
                             random("random", random, 150, 150, 150));
                     rows.add(new Row(name, shapes, (d, in) -> {
                         int m = d[0];

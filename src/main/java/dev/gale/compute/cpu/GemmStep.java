@@ -92,6 +92,14 @@ final class GemmStep implements Step {
      * B cost as much as the multiply itself in the step's 10x128x128 and 128x128x10 GEMMs.
      */
     private final boolean unpackedB;
+    /**
+     * Whether C is computed by {@link Kernels#gemmNarrow}, in bands of {@code narrowRows} rows: for
+     * op(B) at most {@link Kernels#NARROW} columns wide and A's rows running along k. At N = 10 a
+     * 32-column micro-tile computed 22 columns of padding, after packing A about as slowly as it
+     * multiplied; this packs only op(B), and reads A in place.
+     */
+    private final boolean narrow;
+    private final int narrowRows;
     private final float[][] tiles;
     private final WorkerPool.Job pack = this::pack;
     private final WorkerPool.Job multiply = this::multiply;
@@ -117,14 +125,22 @@ final class GemmStep implements Step {
         bStepStride = op.transposeB() ? 1 : n;
         rowTiles = Math.ceilDiv(m, tileRows);
         colTiles = Math.ceilDiv(n, tileCols);
-        packing.reserve(Math.multiplyExact(rowTiles * tileRows, k), Math.multiplyExact(colTiles * tileCols, k));
+        narrow = !op.transposeA() && n <= Kernels.NARROW;
+        if (narrow) {
+            packing.reserve(0, Math.multiplyExact(Kernels.NARROW, k));
+        } else {
+            packing.reserve(Math.multiplyExact(rowTiles * tileRows, k), Math.multiplyExact(colTiles * tileCols, k));
+        }
 
         aPanelsPerTask = Math.max(1, PACK_GRAIN / (tileRows * k));
         bPanelsPerTask = Math.max(1, PACK_GRAIN / (tileCols * k));
         aPackTasks = Math.ceilDiv(rowTiles, aPanelsPerTask);
         inline = (long) m * n * k < 2 * MIN_BAND_WORK;
         unpackedB = inline && !op.transposeB() && n % tileCols == 0;
-        packTasks = aPackTasks + (unpackedB ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask));
+        packTasks = narrow ? 0 : aPackTasks + (unpackedB ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask));
+        // Several bands per thread, each worth a task, in whole blocks of eight rows.
+        narrowRows = inline ? m : 8 * Math.ceilDiv(Math.max(Math.ceilDiv(m, 4 * pool.threads()),
+                (int) Math.ceilDiv(MIN_BAND_WORK, (long) n * k)), 8);
 
         // Split the bands until every thread has several to take, while a band stays worth a task.
         int bandRowTiles = Math.min(rowTiles, Math.max(1, BAND_ROWS / tileRows));
@@ -142,12 +158,15 @@ final class GemmStep implements Step {
         this.bandRowTiles = bandRowTiles;
         this.bandColTiles = bandColTiles;
         colBands = Math.ceilDiv(colTiles, bandColTiles);
-        bands = Math.ceilDiv(rowTiles, bandRowTiles) * colBands;
+        bands = narrow ? Math.ceilDiv(m, narrowRows) : Math.ceilDiv(rowTiles, bandRowTiles) * colBands;
         tiles = new float[pool.threads()][tileRows * tileCols];
     }
 
     @Override
     public void run() {
+        if (narrow) {
+            packPanel(b, 0, n, bLineStride, bStepStride, packing.b, 0, Kernels.NARROW);
+        }
         if (inline) {
             for (int task = 0; task < packTasks; task++) {
                 pack(task, 0);
@@ -228,6 +247,12 @@ final class GemmStep implements Step {
     }
 
     private void multiply(int band, int worker) {
+        if (narrow) {
+            int row = band * narrowRows;
+            kernels.gemmNarrow(k, a, row * k, packing.b, c, row * n, Math.min(narrowRows, m - row), n,
+                    alpha, beta, tiles[worker]);
+            return;
+        }
         int firstRowTile = band / colBands * bandRowTiles;
         int lastRowTile = Math.min(rowTiles, firstRowTile + bandRowTiles);
         int firstColTile = band % colBands * bandColTiles;

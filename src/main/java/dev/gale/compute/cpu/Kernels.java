@@ -28,6 +28,19 @@ interface Kernels {
     void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c, int cOff,
                   int ldc, int rows, int cols, float alpha, float beta, float[] tile);
 
+    /** Columns of the B panel {@link #gemmNarrow} reads. */
+    int NARROW = 16;
+
+    /**
+     * Rows {@code [0, rows)} of {@code C = alpha * A op(B) + beta * C} for op(B) at most
+     * {@link #NARROW} columns wide, reading A's rows where they are, {@code a[aOff + r * k + p]},
+     * and op(B) packed once, {@code panel[p * NARROW + j]}. Writes {@code c[cOff + r * cols + j]},
+     * reading C only when {@code beta != 0}. Every element is summed the same way wherever
+     * {@code rows} begins. {@code tile} is scratch of {@code tileRows() * tileCols()} floats.
+     */
+    void gemmNarrow(int k, float[] a, int aOff, float[] panel, float[] c, int cOff, int rows,
+                    int cols, float alpha, float beta, float[] tile);
+
     /** Rows {@code [from, to)}: {@code z += bias; out = g(z)}. */
     void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to,
                         Pointwise function, float slope);

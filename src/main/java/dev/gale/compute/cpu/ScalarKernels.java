@@ -65,8 +65,29 @@ class ScalarKernels implements Kernels {
         for (int r = 0; r < rows; r++) {
             int row = cOff + r * ldc;
             for (int j = 0; j < cols; j++) {
-                float product = alpha * tile[r * tileCols + j];
-                c[row + j] = beta == 0 ? product : product + beta * c[row + j];
+                store(c, row + j, tile[r * tileCols + j], alpha, beta);
+            }
+        }
+    }
+
+    /** {@code c[at] = alpha * sum + beta * c[at]}, not reading it when {@code beta == 0}. */
+    static void store(float[] c, int at, float sum, float alpha, float beta) {
+        float product = alpha * sum;
+        c[at] = beta == 0 ? product : product + beta * c[at];
+    }
+
+    /** Each element summed in k order, as {@link #gemmTile} sums it. */
+    @Override
+    public void gemmNarrow(int k, float[] a, int aOff, float[] panel, float[] c, int cOff, int rows,
+                           int cols, float alpha, float beta, float[] tile) {
+        for (int r = 0; r < rows; r++) {
+            int row = aOff + r * k;
+            for (int j = 0; j < cols; j++) {
+                float sum = 0f;
+                for (int p = 0; p < k; p++) {
+                    sum += a[row + p] * panel[p * NARROW + j];
+                }
+                store(c, cOff + r * cols + j, sum, alpha, beta);
             }
         }
     }

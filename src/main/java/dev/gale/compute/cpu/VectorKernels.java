@@ -73,6 +73,10 @@ final class VectorKernels extends ScalarKernels {
     @Override
     public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c,
                          int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
+        // Only the top half of the tile for a short last row tile (the step's 10-row weight
+        // gradient), at half the multiply-adds. The JIT unswitches the loop on full, and each sum
+        // runs the same fused multiply-adds either way, so no element depends on its tile's height.
+        boolean full = rows > TILE_ROWS / 2;
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -106,18 +110,20 @@ final class VectorKernels extends ScalarKernels {
             av = FloatVector.broadcast(F, a[ap + 3]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(F, a[ap + 4]);
-            c40 = av.fma(b0, c40);
-            c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(F, a[ap + 5]);
-            c50 = av.fma(b0, c50);
-            c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(F, a[ap + 6]);
-            c60 = av.fma(b0, c60);
-            c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(F, a[ap + 7]);
-            c70 = av.fma(b0, c70);
-            c71 = av.fma(b1, c71);
+            if (full) {
+                av = FloatVector.broadcast(F, a[ap + 4]);
+                c40 = av.fma(b0, c40);
+                c41 = av.fma(b1, c41);
+                av = FloatVector.broadcast(F, a[ap + 5]);
+                c50 = av.fma(b0, c50);
+                c51 = av.fma(b1, c51);
+                av = FloatVector.broadcast(F, a[ap + 6]);
+                c60 = av.fma(b0, c60);
+                c61 = av.fma(b1, c61);
+                av = FloatVector.broadcast(F, a[ap + 7]);
+                c70 = av.fma(b0, c70);
+                c71 = av.fma(b1, c71);
+            }
         }
         // Spilling the sums costs one store and load per kc fused multiply-adds, and lets one loop
         // write full, short and narrow tiles alike.
@@ -150,6 +156,65 @@ final class VectorKernels extends ScalarKernels {
                     product = product.add(FloatVector.fromArray(F, c, at).mul(beta));
                 }
                 product.intoArray(c, at);
+            }
+        }
+    }
+
+    /**
+     * Eight rows at a time: per k step, one load of the B panel per vector of columns, eight
+     * broadcasts from A's rows and eight fused multiply-adds. Each element's sum runs the same fused
+     * multiply-adds in k order, from zero, as in {@link #gemmTile}.
+     */
+    @Override
+    public void gemmNarrow(int k, float[] a, int aOff, float[] panel, float[] c, int cOff, int rows,
+                           int cols, float alpha, float beta, float[] tile) {
+        if (L > NARROW) {
+            super.gemmNarrow(k, a, aOff, panel, c, cOff, rows, cols, alpha, beta, tile);
+            return;
+        }
+        for (int col = 0; col < cols; col += L) {
+            int width = Math.min(L, cols - col);
+            int r = 0;
+            for (; r + 8 <= rows; r += 8) {
+                int a0 = aOff + r * k;
+                FloatVector s0 = FloatVector.zero(F);
+                FloatVector s1 = s0;
+                FloatVector s2 = s0;
+                FloatVector s3 = s0;
+                FloatVector s4 = s0;
+                FloatVector s5 = s0;
+                FloatVector s6 = s0;
+                FloatVector s7 = s0;
+                for (int p = 0; p < k; p++) {
+                    FloatVector y = FloatVector.fromArray(F, panel, p * NARROW + col);
+                    int at = a0 + p;
+                    s0 = FloatVector.broadcast(F, a[at]).fma(y, s0);
+                    s1 = FloatVector.broadcast(F, a[at + k]).fma(y, s1);
+                    s2 = FloatVector.broadcast(F, a[at + 2 * k]).fma(y, s2);
+                    s3 = FloatVector.broadcast(F, a[at + 3 * k]).fma(y, s3);
+                    s4 = FloatVector.broadcast(F, a[at + 4 * k]).fma(y, s4);
+                    s5 = FloatVector.broadcast(F, a[at + 5 * k]).fma(y, s5);
+                    s6 = FloatVector.broadcast(F, a[at + 6 * k]).fma(y, s6);
+                    s7 = FloatVector.broadcast(F, a[at + 7 * k]).fma(y, s7);
+                }
+                s0.intoArray(tile, 0);
+                s1.intoArray(tile, L);
+                s2.intoArray(tile, 2 * L);
+                s3.intoArray(tile, 3 * L);
+                s4.intoArray(tile, 4 * L);
+                s5.intoArray(tile, 5 * L);
+                s6.intoArray(tile, 6 * L);
+                s7.intoArray(tile, 7 * L);
+                storeTile(tile, L, c, cOff + r * cols + col, cols, 8, width, alpha, beta);
+            }
+            for (; r < rows; r++) {
+                int a0 = aOff + r * k;
+                FloatVector sum = FloatVector.zero(F);
+                for (int p = 0; p < k; p++) {
+                    sum = FloatVector.broadcast(F, a[a0 + p]).fma(FloatVector.fromArray(F, panel, p * NARROW + col), sum);
+                }
+                sum.intoArray(tile, 0);
+                storeTile(tile, L, c, cOff + r * cols + col, cols, 1, width, alpha, beta);
             }
         }
     }
