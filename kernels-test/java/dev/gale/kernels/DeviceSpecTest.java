@@ -2,6 +2,7 @@ package dev.gale.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gale.compute.BackendProvider;
 import dev.gale.compute.Backends;
@@ -24,6 +25,14 @@ class DeviceSpecTest {
                     + "' does not list the present device " + device.spec());
         }
         assertTrue(!error.getMessage().contains("\n"), "the error is one line");
+    }
+
+    @Test
+    void optionsMayFollowTheBestDevice() {
+        assumeTrue(tornadoPresent(), "TornadoVM is not on this JVM");
+        try (var backend = Backends.open("tornado,gemm=parallel", 1)) {
+            assertTrue(backend.description().contains("@Parallel"), backend.description());
+        }
     }
 
     @Test

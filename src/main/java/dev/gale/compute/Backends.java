@@ -22,13 +22,18 @@ public final class Backends {
     }
 
     /**
-     * Opens {@code spec} ({@code name} or {@code name:device}). An unknown or absent device is an
-     * {@link IllegalArgumentException} naming what is present: never a silent fallback.
+     * Opens {@code spec}: {@code name}, {@code name:device} or {@code name,options}. An unknown or
+     * absent device is an {@link IllegalArgumentException} naming what is present: never a silent
+     * fallback.
      */
     public static Backend open(String spec, int threads) {
-        int colon = spec.indexOf(':');
-        String name = colon < 0 ? spec : spec.substring(0, colon);
-        String device = colon < 0 ? "" : spec.substring(colon + 1);
+        // The name ends at ':' (a device follows) or ',' (options for the default device follow).
+        int end = 0;
+        while (end < spec.length() && spec.charAt(end) != ':' && spec.charAt(end) != ',') {
+            end++;
+        }
+        String name = spec.substring(0, end);
+        String device = end < spec.length() && spec.charAt(end) == ':' ? spec.substring(end + 1) : spec.substring(end);
         for (BackendProvider provider : providers()) {
             if (provider.name().equals(name)) {
                 return provider.open(device, threads);
