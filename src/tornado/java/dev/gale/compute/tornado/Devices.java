@@ -19,7 +19,7 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
  */
 final class Devices {
 
-    /** 16 x 16 work-items: large enough to hide latency, small enough for every OpenCL driver. */
+    /** Work-groups of 16 x 16 work-items, a size every OpenCL and PTX driver accepts. */
     static final int DEFAULT_TILE = 64;
     /** 32 x 32 work-items, the most NVIDIA allows (and some NVIDIA OpenCL drivers reject). */
     private static final int LARGEST_TILE = 128;
