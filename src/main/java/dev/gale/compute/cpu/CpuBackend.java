@@ -3,9 +3,13 @@ package dev.gale.compute.cpu;
 import dev.gale.compute.Backend;
 import dev.gale.compute.Buffer;
 import dev.gale.compute.CompiledPlan;
+import dev.gale.compute.LossFunction;
 import dev.gale.compute.Op;
+import dev.gale.compute.Pointwise;
 import dev.gale.compute.StepPlan;
 import dev.gale.compute.StepScalars;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The multithreaded CPU backend: float32 kernels, vectorized with {@code jdk.incubator.vector} when
@@ -18,6 +22,17 @@ public final class CpuBackend implements Backend {
 
     /** Outputs per task of the element-wise ops: enough work to amortize a dispatch. */
     private static final int GRAIN = 1 << 14;
+    /**
+     * Outputs per task where each takes an exponential: about 1 ns in a vector sigmoid or tanh, so
+     * that a task is a few microseconds, as a GRAIN of ReLU is.
+     */
+    private static final int EXP_GRAIN = 1 << 12;
+    /**
+     * Outputs per task where each takes a double exponential or logarithm (softmax, the logistic
+     * and softmax losses), about 7 ns: a task is then about 2 us, still several dispatches' worth
+     * (0.3 us measured), so the output layer of a small network no longer runs on one thread.
+     */
+    private static final int DOUBLE_EXP_GRAIN = 1 << 8;
 
     private final int threads;
     private final boolean vectorized;
@@ -79,16 +94,83 @@ public final class CpuBackend implements Backend {
     @Override
     public CompiledPlan compile(StepPlan plan) {
         GemmStep.Packing packing = new GemmStep.Packing();
-        Step[] steps = new Step[plan.ops().size()];
-        for (int i = 0; i < steps.length; i++) {
-            steps[i] = compile(plan.ops().get(i), packing);
+        List<Stage> stages = new ArrayList<>();
+        for (List<List<Op>> independent : schedule(plan.ops())) {
+            packing.newStage();
+            stages.add(new Stage(pool, independent.stream().map(unit -> compile(unit, packing)).toList()));
         }
         packing.allocate();
+        Stage[] run = stages.toArray(Stage[]::new);
         return () -> {
-            for (Step step : steps) {
-                step.run();
+            for (Stage stage : run) {
+                stage.run();
             }
         };
+    }
+
+    /**
+     * How a plan runs: stages in order, each a list of units that run at once, each unit one op or a
+     * GEMM with its epilogue.
+     */
+    List<List<List<Op>>> schedule(List<Op> ops) {
+        return stages(fused(ops));
+    }
+
+    /**
+     * The ops in order as units of one op, or of a GEMM and the element-wise op on its C that
+     * follows it (bias + activation forward, the activation gradient backward), which then runs on
+     * each band of C as the GEMM finishes it.
+     */
+    private List<List<Op>> fused(List<Op> ops) {
+        List<List<Op>> units = new ArrayList<>();
+        for (int i = 0; i < ops.size(); i++) {
+            if (ops.get(i) instanceof Op.Gemm gemm && i + 1 < ops.size() && onC(gemm, ops.get(i + 1))) {
+                units.add(List.of(gemm, ops.get(++i)));
+            } else {
+                units.add(List.of(ops.get(i)));
+            }
+        }
+        return units;
+    }
+
+    /** Whether {@code next} works element by element on all of C and reads nothing else the GEMM writes. */
+    private boolean onC(Op.Gemm gemm, Op next) {
+        float[] c = data(gemm.c());
+        return switch (next) {
+            case Op.BiasActivation o -> data(o.z()) == c && o.rows() == gemm.m() && o.cols() == gemm.n()
+                    && data(o.bias()) != c;
+            case Op.ActivationGradient o -> data(o.delta()) == c && o.count() == gemm.m() * gemm.n()
+                    && data(o.z()) != c && data(o.a()) != c;
+            default -> false;
+        };
+    }
+
+    /** The units in order, consecutive ones grouped while none touches an array another one writes. */
+    private List<List<List<Op>>> stages(List<List<Op>> units) {
+        List<List<List<Op>>> stages = new ArrayList<>();
+        for (List<Op> unit : units) {
+            if (stages.isEmpty() || !stages.getLast().stream().allMatch(other -> independent(other, unit))) {
+                stages.add(new ArrayList<>());
+            }
+            stages.getLast().add(unit);
+        }
+        return stages;
+    }
+
+    private boolean independent(List<Op> first, List<Op> second) {
+        return !touches(writes(first), buffers(second)) && !touches(writes(second), buffers(first));
+    }
+
+    private static List<Buffer> writes(List<Op> unit) {
+        return unit.stream().flatMap(op -> op.writes().stream()).toList();
+    }
+
+    private static List<Buffer> buffers(List<Op> unit) {
+        return unit.stream().flatMap(op -> op.buffers().stream()).toList();
+    }
+
+    private boolean touches(List<Buffer> written, List<Buffer> used) {
+        return written.stream().anyMatch(w -> used.stream().anyMatch(u -> data(u) == data(w)));
     }
 
     @Override
@@ -96,39 +178,70 @@ public final class CpuBackend implements Backend {
         pool.close();
     }
 
+    private Step compile(List<Op> unit, GemmStep.Packing packing) {
+        if (unit.size() == 1) {
+            return compile(unit.getFirst(), packing);
+        }
+        Op.Gemm gemm = (Op.Gemm) unit.getFirst();
+        GemmStep.Epilogue epilogue = switch (unit.getLast()) {
+            case Op.BiasActivation o -> biasActivation(o)::apply;
+            case Op.ActivationGradient o -> {
+                RangeStep.Body gradient = activationGradient(o);
+                int n = gemm.n();
+                yield (rowFrom, rowTo, colFrom, colTo) -> {
+                    for (int r = rowFrom; r < rowTo; r++) {
+                        gradient.run(r * n + colFrom, r * n + colTo, 0);
+                    }
+                };
+            }
+            default -> throw new IllegalArgumentException("not an epilogue: " + unit.getLast());
+        };
+        return new GemmStep(gemm, data(gemm.a()), data(gemm.b()), data(gemm.c()), kernels, threads, packing, epilogue);
+    }
+
+    /** {@code z += bias; out = g(z)} over a block of rows and columns. */
+    private GemmStep.Epilogue biasActivation(Op.BiasActivation o) {
+        float[] z = data(o.z());
+        float[] bias = data(o.bias());
+        float[] out = data(o.out());
+        return (rowFrom, rowTo, colFrom, colTo) -> kernels.biasActivation(z, bias, out, o.cols(), rowFrom, rowTo,
+                colFrom, colTo, o.function(), o.slope());
+    }
+
+    /** {@code delta *= g'} over a range of elements. */
+    private RangeStep.Body activationGradient(Op.ActivationGradient o) {
+        float[] delta = data(o.delta());
+        float[] z = data(o.z());
+        float[] a = data(o.a());
+        return (from, to, worker) -> kernels.activationGradient(delta, z, a, from, to, o.function(), o.slope());
+    }
+
     private Step compile(Op op, GemmStep.Packing packing) {
         return switch (op) {
-            case Op.Gemm o -> new GemmStep(o, data(o.a()), data(o.b()), data(o.c()), kernels, pool, packing);
+            case Op.Gemm o -> new GemmStep(o, data(o.a()), data(o.b()), data(o.c()), kernels, threads, packing, null);
             case Op.BiasActivation o -> {
-                float[] z = data(o.z());
-                float[] bias = data(o.bias());
-                float[] out = data(o.out());
-                yield rows(o.rows(), o.cols(), (from, to, worker) ->
-                        kernels.biasActivation(z, bias, out, o.cols(), from, to, o.function(), o.slope()));
+                GemmStep.Epilogue block = biasActivation(o);
+                int grain = o.function() == Pointwise.SIGMOID || o.function() == Pointwise.TANH ? EXP_GRAIN : GRAIN;
+                yield rows(o.rows(), o.cols(), grain, (from, to, worker) -> block.apply(from, to, 0, o.cols()));
             }
             case Op.RowSoftmax o -> {
                 float[] z = data(o.z());
                 float[] out = data(o.out());
-                yield rows(o.rows(), o.cols(), (from, to, worker) -> kernels.rowSoftmax(z, out, o.cols(), from, to));
+                yield rows(o.rows(), o.cols(), DOUBLE_EXP_GRAIN,
+                        (from, to, worker) -> kernels.rowSoftmax(z, out, o.cols(), from, to));
             }
-            case Op.ActivationGradient o -> {
-                float[] delta = data(o.delta());
-                float[] z = data(o.z());
-                float[] a = data(o.a());
-                yield new RangeStep(pool, o.count(), GRAIN, (from, to, worker) ->
-                        kernels.activationGradient(delta, z, a, from, to, o.function(), o.slope()));
-            }
+            case Op.ActivationGradient o -> new RangeStep(o.count(), GRAIN, activationGradient(o));
             case Op.MaxoutForward o -> {
                 float[] z = data(o.z());
                 float[] out = data(o.out());
-                yield new RangeStep(pool, o.rows() * o.units(), Math.max(1, GRAIN / o.pieces()),
+                yield new RangeStep(o.rows() * o.units(), Math.max(1, GRAIN / o.pieces()),
                         (from, to, worker) -> kernels.maxoutForward(z, out, o.pieces(), from, to));
             }
             case Op.MaxoutBackward o -> {
                 float[] deltaOut = data(o.deltaOut());
                 float[] z = data(o.z());
                 float[] deltaZ = data(o.deltaZ());
-                yield new RangeStep(pool, o.rows() * o.units(), Math.max(1, GRAIN / o.pieces()),
+                yield new RangeStep(o.rows() * o.units(), Math.max(1, GRAIN / o.pieces()),
                         (from, to, worker) -> kernels.maxoutBackward(deltaOut, z, deltaZ, o.pieces(), from, to));
             }
             case Op.LossGradient o -> {
@@ -137,7 +250,8 @@ public final class CpuBackend implements Backend {
                 float[] target = data(o.target());
                 float[] delta = o.delta() == null ? null : data(o.delta());
                 float[] loss = data(o.loss());
-                yield new SumStep(pool, o.rows(), rowGrain(o.cols()),
+                int grain = o.function() == LossFunction.MEAN_SQUARED_ERROR ? GRAIN : DOUBLE_EXP_GRAIN;
+                yield new SumStep(o.rows(), rowGrain(o.cols(), grain),
                         (from, to) -> kernels.loss(o.function(), output, logits, target, delta, o.cols(), from, to),
                         total -> loss[0] = (float) (total / o.rows()));
             }
@@ -146,7 +260,7 @@ public final class CpuBackend implements Backend {
                 float[] gradient = o.gradient() == null ? null : data(o.gradient());
                 float[] loss = data(o.loss());
                 float coefficient = o.coefficient();
-                yield new SumStep(pool, o.count(), GRAIN, (from, to) -> {
+                yield new SumStep(o.count(), GRAIN, (from, to) -> {
                     if (gradient != null) {
                         kernels.addScaled(gradient, coefficient, weights, from, to);
                     }
@@ -160,14 +274,14 @@ public final class CpuBackend implements Backend {
                 // tasks take column ranges, as wide as about GRAIN elements of work.
                 int grain = Math.min(o.cols(), Math.max(1, GRAIN / o.rows()));
                 double[][] sums = new double[threads][grain];
-                yield new RangeStep(pool, o.cols(), grain, (from, to, worker) ->
+                yield new RangeStep(o.cols(), grain, (from, to, worker) ->
                         kernels.columnSums(source, target, o.rows(), o.cols(), from, to, o.alpha(), sums[worker]));
             }
             case Op.SgdUpdate o -> {
                 float[] weights = data(o.weights());
                 float[] gradient = data(o.gradient());
                 float[] scalars = data(o.scalars());
-                yield new RangeStep(pool, o.count(), GRAIN, (from, to, worker) ->
+                yield new RangeStep(o.count(), GRAIN, (from, to, worker) ->
                         kernels.addScaled(weights, -scalars[StepScalars.LEARNING_RATE], gradient, from, to));
             }
             case Op.MomentumUpdate o -> {
@@ -175,7 +289,7 @@ public final class CpuBackend implements Backend {
                 float[] gradient = data(o.gradient());
                 float[] velocity = data(o.velocity());
                 float[] scalars = data(o.scalars());
-                yield new RangeStep(pool, o.count(), GRAIN, (from, to, worker) ->
+                yield new RangeStep(o.count(), GRAIN, (from, to, worker) ->
                         kernels.momentum(weights, gradient, velocity, o.momentum(),
                                 scalars[StepScalars.LEARNING_RATE], o.nesterov(), from, to));
             }
@@ -185,7 +299,7 @@ public final class CpuBackend implements Backend {
                 float[] first = data(o.firstMoment());
                 float[] second = data(o.secondMoment());
                 float[] scalars = data(o.scalars());
-                yield new RangeStep(pool, o.count(), GRAIN, (from, to, worker) ->
+                yield new RangeStep(o.count(), GRAIN, (from, to, worker) ->
                         kernels.adam(weights, gradient, first, second, o.beta1(), o.beta2(), o.epsilon(),
                                 o.weightDecay(), scalars[StepScalars.LEARNING_RATE],
                                 scalars[StepScalars.FIRST_MOMENT_CORRECTION],
@@ -194,12 +308,13 @@ public final class CpuBackend implements Backend {
         };
     }
 
-    private RangeStep rows(int rows, int cols, RangeStep.Body body) {
-        return new RangeStep(pool, rows, rowGrain(cols), body);
+    private RangeStep rows(int rows, int cols, int grain, RangeStep.Body body) {
+        return new RangeStep(rows, rowGrain(cols, grain), body);
     }
 
-    private static int rowGrain(int cols) {
-        return Math.max(1, GRAIN / cols);
+    /** Rows per task for about {@code grain} outputs per task. */
+    private static int rowGrain(int cols, int grain) {
+        return Math.max(1, grain / cols);
     }
 
     private float[] data(Buffer buffer) {

@@ -16,6 +16,18 @@ import java.util.Arrays;
 final class GemmStep implements Step {
 
     /**
+     * An element-wise op on C that a plan runs right after the GEMM, applied here to each band as
+     * soon as it is final: rows {@code [rowFrom, rowTo)}, columns {@code [colFrom, colTo)}, with
+     * {@code colFrom} a multiple of the micro-tile's width. The band is still in this core's cache,
+     * where a separate pass over C found half of it in the other core's (bias + ReLU after the
+     * 128x128x256 GEMM: 2.4 us on one thread, 12.5 us on two).
+     */
+    @FunctionalInterface
+    interface Epilogue {
+        void apply(int rowFrom, int rowTo, int colFrom, int colTo);
+    }
+
+    /**
      * k per block. A B micro-panel (256 x 32 floats, 32 KiB) is reused from L1/L2 by every A panel
      * of the band; on Zen 4, 128 to 384 measured within a few percent of each other, 256 best.
      */
@@ -26,24 +38,46 @@ final class GemmStep implements Step {
      */
     private static final int BAND_ROWS = 96;
     private static final int BAND_COLS = 1024;
-    /** Multiply-adds below which a band is not split further: below this, a dispatch costs more. */
-    private static final long MIN_BAND_WORK = 1 << 19;
+    /**
+     * Multiply-adds below which a band is not split further: about a microsecond of work, several
+     * times what handing a task to a waiting worker costs (0.3 us measured).
+     */
+    private static final long MIN_BAND_WORK = 1 << 15;
+    /** Multiply-adds below which op(B) stays in L1 or L2 where it is. */
+    private static final long SMALL = 1 << 20;
     /** Floats packed per packing task. */
     private static final int PACK_GRAIN = 1 << 15;
 
     /**
-     * Packing buffers shared by the GEMMs of one plan, which run one after the other: sized at
-     * compile time for the largest of them.
+     * Packing buffers shared by the GEMMs of one plan. GEMMs of one {@link Stage} run at once and
+     * pack into regions of their own; later stages reuse the space.
      */
     static final class Packing {
         private int aLength;
         private int bLength;
+        private int aUsed;
+        private int bUsed;
         private float[] a;
         private float[] b;
 
-        void reserve(int aFloats, int bFloats) {
-            aLength = Math.max(aLength, aFloats);
-            bLength = Math.max(bLength, bFloats);
+        /** Starts the regions of a new stage: what earlier stages packed is no longer needed. */
+        void newStage() {
+            aUsed = 0;
+            bUsed = 0;
+        }
+
+        /** Reserves {@code floats} of packed op(A) in the current stage; returns where they begin. */
+        int reserveA(int floats) {
+            aUsed = Math.addExact(aUsed, floats);
+            aLength = Math.max(aLength, aUsed);
+            return aUsed - floats;
+        }
+
+        /** Reserves {@code floats} of packed op(B) in the current stage; returns where they begin. */
+        int reserveB(int floats) {
+            bUsed = Math.addExact(bUsed, floats);
+            bLength = Math.max(bLength, bUsed);
+            return bUsed - floats;
         }
 
         void allocate() {
@@ -53,8 +87,10 @@ final class GemmStep implements Step {
     }
 
     private final Kernels kernels;
-    private final WorkerPool pool;
     private final Packing packing;
+    /** Where this GEMM's packed op(A) and op(B) begin in the packing buffers. */
+    private final int aBase;
+    private final int bBase;
     private final float[] a;
     private final float[] b;
     private final float[] c;
@@ -81,15 +117,9 @@ final class GemmStep implements Step {
     private final int colBands;
     private final int bands;
     /**
-     * Whether the whole GEMM, packing included, runs on the calling thread: one too small to split
-     * into two bands of {@link #MIN_BAND_WORK} gains less from a second thread than its two
-     * dispatches cost.
-     */
-    private final boolean inline;
-    /**
-     * Whether the micro-kernel reads B where it is, skipping its packing: in small GEMMs (B then
-     * stays in L1 or L2) whose op(B) rows are contiguous and split into whole micro-tiles. Packing
-     * B cost as much as the multiply itself in the step's 10x128x128 and 128x128x10 GEMMs.
+     * Whether the micro-kernel reads B where it is, skipping its packing: in small GEMMs whose
+     * op(B) rows are contiguous and split into whole micro-tiles. Packing B cost as much as the
+     * multiply itself in the step's 10x128x128 and 128x128x10 GEMMs.
      */
     private final boolean unpackedB;
     /**
@@ -100,15 +130,20 @@ final class GemmStep implements Step {
      */
     private final boolean narrow;
     private final int narrowRows;
+    /** The packed op(B) of a narrow GEMM: {@link Kernels#NARROW} columns by k. */
+    private final float[] narrowPanel;
     private final float[][] tiles;
-    private final WorkerPool.Job pack = this::pack;
-    private final WorkerPool.Job multiply = this::multiply;
+    private final Epilogue epilogue;
 
-    GemmStep(Op.Gemm op, float[] a, float[] b, float[] c, Kernels kernels, WorkerPool pool,
-             Packing packing) {
+    /**
+     * {@code threads} sizes the split of C: several bands per thread. {@code epilogue} may be
+     * null.
+     */
+    GemmStep(Op.Gemm op, float[] a, float[] b, float[] c, Kernels kernels, int threads, Packing packing,
+             Epilogue epilogue) {
         this.kernels = kernels;
-        this.pool = pool;
         this.packing = packing;
+        this.epilogue = epilogue;
         this.a = a;
         this.b = b;
         this.c = c;
@@ -126,27 +161,25 @@ final class GemmStep implements Step {
         rowTiles = Math.ceilDiv(m, tileRows);
         colTiles = Math.ceilDiv(n, tileCols);
         narrow = !op.transposeA() && n <= Kernels.NARROW;
-        if (narrow) {
-            packing.reserve(0, Math.multiplyExact(Kernels.NARROW, k));
-        } else {
-            packing.reserve(Math.multiplyExact(rowTiles * tileRows, k), Math.multiplyExact(colTiles * tileCols, k));
-        }
+        boolean small = (long) m * n * k < SMALL;
+        unpackedB = small && !op.transposeB() && n % tileCols == 0;
+        narrowPanel = narrow ? new float[Math.multiplyExact(Kernels.NARROW, k)] : null;
+        aBase = narrow ? 0 : packing.reserveA(Math.multiplyExact(rowTiles * tileRows, k));
+        bBase = narrow || unpackedB ? 0 : packing.reserveB(Math.multiplyExact(colTiles * tileCols, k));
 
         aPanelsPerTask = Math.max(1, PACK_GRAIN / (tileRows * k));
         bPanelsPerTask = Math.max(1, PACK_GRAIN / (tileCols * k));
         aPackTasks = Math.ceilDiv(rowTiles, aPanelsPerTask);
-        inline = (long) m * n * k < 2 * MIN_BAND_WORK;
-        unpackedB = inline && !op.transposeB() && n % tileCols == 0;
-        packTasks = narrow ? 0 : aPackTasks + (unpackedB ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask));
+        packTasks = narrow ? 1 : aPackTasks + (unpackedB ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask));
         // Several bands per thread, each worth a task, in whole blocks of eight rows.
-        narrowRows = inline ? m : 8 * Math.ceilDiv(Math.max(Math.ceilDiv(m, 4 * pool.threads()),
+        narrowRows = 8 * Math.ceilDiv(Math.max(Math.ceilDiv(m, 4 * threads),
                 (int) Math.ceilDiv(MIN_BAND_WORK, (long) n * k)), 8);
 
         // Split the bands until every thread has several to take, while a band stays worth a task.
         int bandRowTiles = Math.min(rowTiles, Math.max(1, BAND_ROWS / tileRows));
         int bandColTiles = Math.min(colTiles, Math.max(1, BAND_COLS / tileCols));
         while (Math.ceilDiv(rowTiles, bandRowTiles) * Math.ceilDiv(colTiles, bandColTiles)
-                < 4 * pool.threads()
+                < 4 * threads
                 && (long) bandRowTiles * tileRows * bandColTiles * tileCols * k >= 2 * MIN_BAND_WORK
                 && bandRowTiles * bandColTiles > 1) {
             if (bandColTiles > 1 && (bandColTiles * tileCols >= bandRowTiles * tileRows || bandRowTiles == 1)) {
@@ -159,41 +192,45 @@ final class GemmStep implements Step {
         this.bandColTiles = bandColTiles;
         colBands = Math.ceilDiv(colTiles, bandColTiles);
         bands = narrow ? Math.ceilDiv(m, narrowRows) : Math.ceilDiv(rowTiles, bandRowTiles) * colBands;
-        tiles = new float[pool.threads()][tileRows * tileCols];
+        tiles = new float[threads][tileRows * tileCols];
+    }
+
+    /** Packing, then the bands of C. */
+    @Override
+    public int phases() {
+        return 2;
     }
 
     @Override
-    public void run() {
-        if (narrow) {
-            packPanel(b, 0, n, bLineStride, bStepStride, packing.b, 0, Kernels.NARROW);
-        }
-        if (inline) {
-            for (int task = 0; task < packTasks; task++) {
-                pack(task, 0);
-            }
-            for (int band = 0; band < bands; band++) {
-                multiply(band, 0);
-            }
+    public int tasks(int phase) {
+        return phase == 0 ? packTasks : bands;
+    }
+
+    @Override
+    public void run(int phase, int task, int worker) {
+        if (phase == 0) {
+            pack(task);
         } else {
-            pool.run(packTasks, pack);
-            pool.run(bands, multiply);
+            multiply(task, worker);
         }
     }
 
-    private void pack(int task, int worker) {
-        if (task < aPackTasks) {
+    private void pack(int task) {
+        if (narrow) {
+            packPanel(b, 0, n, bLineStride, bStepStride, narrowPanel, 0, Kernels.NARROW);
+        } else if (task < aPackTasks) {
             int first = task * aPanelsPerTask;
             for (int panel = first; panel < Math.min(rowTiles, first + aPanelsPerTask); panel++) {
                 int line = panel * tileRows;
                 packPanel(a, line, Math.min(tileRows, m - line), aLineStride, aStepStride,
-                        packing.a, panel * tileRows * k, tileRows);
+                        packing.a, aBase + panel * tileRows * k, tileRows);
             }
         } else {
             int first = (task - aPackTasks) * bPanelsPerTask;
             for (int panel = first; panel < Math.min(colTiles, first + bPanelsPerTask); panel++) {
                 int line = panel * tileCols;
                 packPanel(b, line, Math.min(tileCols, n - line), bLineStride, bStepStride,
-                        packing.b, panel * tileCols * k, tileCols);
+                        packing.b, bBase + panel * tileCols * k, tileCols);
             }
         }
     }
@@ -249,8 +286,11 @@ final class GemmStep implements Step {
     private void multiply(int band, int worker) {
         if (narrow) {
             int row = band * narrowRows;
-            kernels.gemmNarrow(k, a, row * k, packing.b, c, row * n, Math.min(narrowRows, m - row), n,
-                    alpha, beta, tiles[worker]);
+            int rows = Math.min(narrowRows, m - row);
+            kernels.gemmNarrow(k, a, row * k, narrowPanel, c, row * n, rows, n, alpha, beta, tiles[worker]);
+            if (epilogue != null) {
+                epilogue.apply(row, row + rows, 0, n);
+            }
             return;
         }
         int firstRowTile = band / colBands * bandRowTiles;
@@ -267,14 +307,18 @@ final class GemmStep implements Step {
             float blockBeta = step == 0 ? beta : 1f;
             for (int colTile = firstColTile; colTile < lastColTile; colTile++) {
                 int col = colTile * tileCols;
-                int bOffset = unpackedB ? step * n + col : (colTile * k + step) * tileCols;
+                int bOffset = unpackedB ? step * n + col : bBase + (colTile * k + step) * tileCols;
                 for (int rowTile = firstRowTile; rowTile < lastRowTile; rowTile++) {
                     int row = rowTile * tileRows;
-                    kernels.gemmTile(depth, packedA, (rowTile * k + step) * tileRows, bRows, bOffset,
+                    kernels.gemmTile(depth, packedA, aBase + (rowTile * k + step) * tileRows, bRows, bOffset,
                             bStride, c, row * n + col, n, Math.min(tileRows, m - row),
                             Math.min(tileCols, n - col), alpha, blockBeta, tile);
                 }
             }
+        }
+        if (epilogue != null) {
+            epilogue.apply(firstRowTile * tileRows, Math.min(m, lastRowTile * tileRows), firstColTile * tileCols,
+                    Math.min(n, lastColTile * tileCols));
         }
     }
 }

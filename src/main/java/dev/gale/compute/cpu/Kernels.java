@@ -41,9 +41,13 @@ interface Kernels {
     void gemmNarrow(int k, float[] a, int aOff, float[] panel, float[] c, int cOff, int rows,
                     int cols, float alpha, float beta, float[] tile);
 
-    /** Rows {@code [from, to)}: {@code z += bias; out = g(z)}. */
-    void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to,
-                        Pointwise function, float slope);
+    /**
+     * Rows {@code [from, to)}, columns {@code [colFrom, colTo)} of rows {@code cols} long:
+     * {@code z += bias; out = g(z)}. Every element is computed the same way wherever the block
+     * begins, as long as {@code colFrom} is a multiple of {@link #tileCols()}.
+     */
+    void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to, int colFrom,
+                        int colTo, Pointwise function, float slope);
 
     /** Rows {@code [from, to)}. */
     void rowSoftmax(float[] z, float[] out, int cols, int from, int to);

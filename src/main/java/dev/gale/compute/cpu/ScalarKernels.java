@@ -93,17 +93,17 @@ class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to,
-                               Pointwise function, float slope) {
+    public void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to, int colFrom,
+                               int colTo, Pointwise function, float slope) {
         for (int r = from; r < to; r++) {
-            biasActivationRow(z, bias, out, r * cols, 0, cols, function, slope);
+            biasActivationRow(z, bias, out, r * cols, colFrom, colTo, function, slope);
         }
     }
 
-    /** Columns {@code [fromCol, cols)} of the row that starts at {@code row}. */
-    static void biasActivationRow(float[] z, float[] bias, float[] out, int row, int fromCol,
-                                  int cols, Pointwise function, float slope) {
-        for (int c = fromCol; c < cols; c++) {
+    /** Columns {@code [colFrom, colTo)} of the row that starts at {@code row}. */
+    static void biasActivationRow(float[] z, float[] bias, float[] out, int row, int colFrom,
+                                  int colTo, Pointwise function, float slope) {
+        for (int c = colFrom; c < colTo; c++) {
             float x = z[row + c] + bias[c];
             z[row + c] = x;
             out[row + c] = activate(function, slope, x);

@@ -13,25 +13,43 @@ final class SumStep implements Step {
         double sum(int from, int to);
     }
 
-    private final RangeStep ranges;
+    private final int total;
+    private final int grain;
+    private final Part part;
     private final double[] partials;
     private final DoubleConsumer finish;
 
     /** Hands the total of {@code part} over all ranges to {@code finish}. */
-    SumStep(WorkerPool pool, int total, int grain, Part part, DoubleConsumer finish) {
+    SumStep(int total, int grain, Part part, DoubleConsumer finish) {
+        this.total = total;
+        this.grain = grain;
+        this.part = part;
         this.partials = new double[Math.ceilDiv(total, grain)];
-        this.ranges = new RangeStep(pool, total, grain,
-                (from, to, worker) -> partials[from / grain] = part.sum(from, to));
         this.finish = finish;
     }
 
     @Override
-    public void run() {
-        ranges.run();
-        double total = 0;
+    public int phases() {
+        return 1;
+    }
+
+    @Override
+    public int tasks(int phase) {
+        return partials.length;
+    }
+
+    @Override
+    public void run(int phase, int task, int worker) {
+        int from = task * grain;
+        partials[task] = part.sum(from, Math.min(total, from + grain));
+    }
+
+    @Override
+    public void finish() {
+        double sum = 0;
         for (double partial : partials) {
-            total += partial;
+            sum += partial;
         }
-        finish.accept(total);
+        finish.accept(sum);
     }
 }

@@ -220,17 +220,19 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to,
-                               Pointwise function, float slope) {
-        int bound = F.loopBound(cols);
+    public void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to, int colFrom,
+                               int colTo, Pointwise function, float slope) {
+        // With colFrom a multiple of L, an element falls in the vector body or the scalar tail
+        // just as it does when the block is the whole row.
+        int bound = colFrom + F.loopBound(colTo - colFrom);
         for (int r = from; r < to; r++) {
             int row = r * cols;
-            for (int c = 0; c < bound; c += L) {
+            for (int c = colFrom; c < bound; c += L) {
                 FloatVector x = FloatVector.fromArray(F, z, row + c).add(FloatVector.fromArray(F, bias, c));
                 x.intoArray(z, row + c);
                 activate(function, slope, x).intoArray(out, row + c);
             }
-            biasActivationRow(z, bias, out, row, bound, cols, function, slope);
+            biasActivationRow(z, bias, out, row, bound, colTo, function, slope);
         }
     }
 

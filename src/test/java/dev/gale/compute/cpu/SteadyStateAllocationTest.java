@@ -67,7 +67,7 @@ class SteadyStateAllocationTest {
     }
 
     /** A training step of a one-hidden-layer network, plus the ops such a step does not use. */
-    private static StepPlan everyOp(CpuBackend backend) {
+    static StepPlan everyOp(CpuBackend backend) {
         int batch = 256;
         int in = 64;
         int hidden = 128;
