@@ -39,12 +39,16 @@ final class GemmStep implements Step {
     private static final int BAND_ROWS = 96;
     private static final int BAND_COLS = 1024;
     /**
-     * Multiply-adds below which a band is not split further: about a microsecond of work, several
-     * times what handing a task to a waiting worker costs (0.3 us measured).
+     * Multiply-adds below which a band is not split further. Handing a task to a waiting worker
+     * takes 0.3 us, but the worker must then fetch the band's operands from the other core's
+     * cache: split in two, the step's 10x128x128 GEMM took 7.8 us on two threads, 5.7 on one.
      */
-    private static final long MIN_BAND_WORK = 1 << 15;
-    /** Multiply-adds below which op(B) stays in L1 or L2 where it is. */
-    private static final long SMALL = 1 << 20;
+    private static final long MIN_BAND_WORK = 1 << 19;
+    /**
+     * Multiply-adds below which a GEMM packs in one task and op(B) stays in L1 or L2 where it is.
+     * Such a GEMM has a single band too, so it runs on one thread, beside the other ops of its stage.
+     */
+    private static final long SMALL = 2 * MIN_BAND_WORK;
     /** Floats packed per packing task. */
     private static final int PACK_GRAIN = 1 << 15;
 
@@ -130,6 +134,8 @@ final class GemmStep implements Step {
      */
     private final boolean narrow;
     private final int narrowRows;
+    /** Whether the GEMM is below {@link #SMALL}. */
+    private final boolean small;
     /** The packed op(B) of a narrow GEMM: {@link Kernels#NARROW} columns by k. */
     private final float[] narrowPanel;
     private final float[][] tiles;
@@ -161,7 +167,7 @@ final class GemmStep implements Step {
         rowTiles = Math.ceilDiv(m, tileRows);
         colTiles = Math.ceilDiv(n, tileCols);
         narrow = !op.transposeA() && n <= Kernels.NARROW;
-        boolean small = (long) m * n * k < SMALL;
+        small = (long) m * n * k < SMALL;
         unpackedB = small && !op.transposeB() && n % tileCols == 0;
         narrowPanel = narrow ? new float[Math.multiplyExact(Kernels.NARROW, k)] : null;
         aBase = narrow ? 0 : packing.reserveA(Math.multiplyExact(rowTiles * tileRows, k));
@@ -170,7 +176,7 @@ final class GemmStep implements Step {
         aPanelsPerTask = Math.max(1, PACK_GRAIN / (tileRows * k));
         bPanelsPerTask = Math.max(1, PACK_GRAIN / (tileCols * k));
         aPackTasks = Math.ceilDiv(rowTiles, aPanelsPerTask);
-        packTasks = narrow ? 1 : aPackTasks + (unpackedB ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask));
+        packTasks = narrow || small ? 1 : aPackTasks + Math.ceilDiv(colTiles, bPanelsPerTask);
         // Several bands per thread, each worth a task, in whole blocks of eight rows.
         narrowRows = 8 * Math.ceilDiv(Math.max(Math.ceilDiv(m, 4 * threads),
                 (int) Math.ceilDiv(MIN_BAND_WORK, (long) n * k)), 8);
@@ -218,20 +224,35 @@ final class GemmStep implements Step {
     private void pack(int task) {
         if (narrow) {
             packPanel(b, 0, n, bLineStride, bStepStride, narrowPanel, 0, Kernels.NARROW);
+        } else if (small) {
+            packA(0, rowTiles);
+            if (!unpackedB) {
+                packB(0, colTiles);
+            }
         } else if (task < aPackTasks) {
             int first = task * aPanelsPerTask;
-            for (int panel = first; panel < Math.min(rowTiles, first + aPanelsPerTask); panel++) {
-                int line = panel * tileRows;
-                packPanel(a, line, Math.min(tileRows, m - line), aLineStride, aStepStride,
-                        packing.a, aBase + panel * tileRows * k, tileRows);
-            }
+            packA(first, Math.min(rowTiles, first + aPanelsPerTask));
         } else {
             int first = (task - aPackTasks) * bPanelsPerTask;
-            for (int panel = first; panel < Math.min(colTiles, first + bPanelsPerTask); panel++) {
-                int line = panel * tileCols;
-                packPanel(b, line, Math.min(tileCols, n - line), bLineStride, bStepStride,
-                        packing.b, bBase + panel * tileCols * k, tileCols);
-            }
+            packB(first, Math.min(colTiles, first + bPanelsPerTask));
+        }
+    }
+
+    /** Packs op(A)'s panels {@code [first, last)}. */
+    private void packA(int first, int last) {
+        for (int panel = first; panel < last; panel++) {
+            int line = panel * tileRows;
+            packPanel(a, line, Math.min(tileRows, m - line), aLineStride, aStepStride,
+                    packing.a, aBase + panel * tileRows * k, tileRows);
+        }
+    }
+
+    /** Packs op(B)'s panels {@code [first, last)}. */
+    private void packB(int first, int last) {
+        for (int panel = first; panel < last; panel++) {
+            int line = panel * tileCols;
+            packPanel(b, line, Math.min(tileCols, n - line), bLineStride, bStepStride,
+                    packing.b, bBase + panel * tileCols * k, tileCols);
         }
     }
 
