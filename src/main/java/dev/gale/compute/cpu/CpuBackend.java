@@ -184,7 +184,7 @@ public final class CpuBackend implements Backend {
         }
         Op.Gemm gemm = (Op.Gemm) unit.getFirst();
         GemmStep.Epilogue epilogue = switch (unit.getLast()) {
-            case Op.BiasActivation o -> biasActivation(o)::apply;
+            case Op.BiasActivation o -> biasActivation(o);
             case Op.ActivationGradient o -> {
                 RangeStep.Body gradient = activationGradient(o);
                 int n = gemm.n();

@@ -46,7 +46,8 @@ final class GemmStep implements Step {
     private static final long MIN_BAND_WORK = 1 << 19;
     /**
      * Multiply-adds below which a GEMM packs in one task and op(B) stays in L1 or L2 where it is.
-     * Such a GEMM has a single band too, so it runs on one thread, beside the other ops of its stage.
+     * Its bands are no smaller than its cache blocks (one or two bands in the training step), so it
+     * runs on one thread or two, beside the other ops of its stage.
      */
     private static final long SMALL = 2 * MIN_BAND_WORK;
     /**

@@ -13,35 +13,30 @@ final class SumStep implements Step {
         double sum(int from, int to);
     }
 
-    private final int total;
-    private final int grain;
-    private final Part part;
+    private final RangeStep ranges;
     private final double[] partials;
     private final DoubleConsumer finish;
 
     /** Hands the total of {@code part} over all ranges to {@code finish}. */
     SumStep(int total, int grain, Part part, DoubleConsumer finish) {
-        this.total = total;
-        this.grain = grain;
-        this.part = part;
         this.partials = new double[Math.ceilDiv(total, grain)];
+        this.ranges = new RangeStep(total, grain, (from, to, worker) -> partials[from / grain] = part.sum(from, to));
         this.finish = finish;
     }
 
     @Override
     public int phases() {
-        return 1;
+        return ranges.phases();
     }
 
     @Override
     public int tasks(int phase) {
-        return partials.length;
+        return ranges.tasks(phase);
     }
 
     @Override
     public void run(int phase, int task, int worker) {
-        int from = task * grain;
-        partials[task] = part.sum(from, Math.min(total, from + grain));
+        ranges.run(phase, task, worker);
     }
 
     @Override
