@@ -28,6 +28,13 @@ interface Kernels {
     void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c, int cOff,
                   int ldc, int rows, int cols, float alpha, float beta, float[] tile);
 
+    /**
+     * Packs eight lines of a GEMM operand that run along k, {@code source[from + line * lineStride + p]},
+     * into a panel laid out across k: {@code panel[offset + p * width + line]} for lines 0 to 7 and
+     * steps {@code p} in {@code [0, steps)}.
+     */
+    void packEightLines(float[] source, int from, int lineStride, int steps, float[] panel, int offset, int width);
+
     /** Columns of the B panel {@link #gemmNarrow} reads. */
     int NARROW = 16;
 

@@ -29,6 +29,21 @@ final class VectorKernels extends ScalarKernels {
     private static final int TILE_ROWS = 8;
     private static final int TILE_COLS = 2 * L;
 
+    /** Eight floats: one step of eight lines in {@link #packEightLines}, or eight steps of one line. */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /** Whether {@link #F8} runs as one register: on narrower machines packing stays scalar. */
+    private static final boolean PACK_VECTORS = F.vectorBitSize() >= F8.vectorBitSize();
+    /**
+     * Lane indexes into two 8-float vectors (0-7 the first, 8-15 the second) for the three rounds of
+     * an 8 x 8 transpose: interleaving single floats, then pairs, then quadruples.
+     */
+    private static final FloatVector SINGLES_LOW = indexes(0, 8, 1, 9, 2, 10, 3, 11);
+    private static final FloatVector SINGLES_HIGH = indexes(4, 12, 5, 13, 6, 14, 7, 15);
+    private static final FloatVector PAIRS_LOW = indexes(0, 1, 8, 9, 2, 3, 10, 11);
+    private static final FloatVector PAIRS_HIGH = indexes(4, 5, 12, 13, 6, 7, 14, 15);
+    private static final FloatVector QUADS_LOW = indexes(0, 1, 2, 3, 8, 9, 10, 11);
+    private static final FloatVector QUADS_HIGH = indexes(4, 5, 6, 7, 12, 13, 14, 15);
+
     /**
      * Below this |x|, tanh is its Taylor series x + x^3 (T3 + T5 x^2 + ... + T13 x^10), whose first
      * omitted term, 929569/638512875 x^15, stays under 2^-27 x. Above, (1 - e) / (1 + e) with
@@ -60,6 +75,10 @@ final class VectorKernels extends ScalarKernels {
 
     private VectorKernels() {
         super(TILE_ROWS, TILE_COLS);
+    }
+
+    private static FloatVector indexes(float... lanes) {
+        return FloatVector.fromArray(F8, lanes, 0);
     }
 
     static Kernels create() {
@@ -158,6 +177,57 @@ final class VectorKernels extends ScalarKernels {
                 product.intoArray(c, at);
             }
         }
+    }
+
+    /**
+     * Eight steps at a time as an 8 x 8 transpose in registers: eight loads, 24 two-register
+     * permutes, eight stores, where the scalar loop loads and stores each float on its own.
+     */
+    @Override
+    public void packEightLines(float[] source, int from, int lineStride, int steps, float[] panel, int offset,
+                               int width) {
+        int step = 0;
+        if (PACK_VECTORS) {
+            for (; step + 8 <= steps; step += 8) {
+                int at = from + step;
+                FloatVector l0 = FloatVector.fromArray(F8, source, at);
+                FloatVector l1 = FloatVector.fromArray(F8, source, at + lineStride);
+                FloatVector l2 = FloatVector.fromArray(F8, source, at + 2 * lineStride);
+                FloatVector l3 = FloatVector.fromArray(F8, source, at + 3 * lineStride);
+                FloatVector l4 = FloatVector.fromArray(F8, source, at + 4 * lineStride);
+                FloatVector l5 = FloatVector.fromArray(F8, source, at + 5 * lineStride);
+                FloatVector l6 = FloatVector.fromArray(F8, source, at + 6 * lineStride);
+                FloatVector l7 = FloatVector.fromArray(F8, source, at + 7 * lineStride);
+                // Lines 0-1, 2-3, 4-5, 6-7 interleaved: steps 0-3 and 4-7 of each pair.
+                FloatVector s01a = SINGLES_LOW.selectFrom(l0, l1);
+                FloatVector s01b = SINGLES_HIGH.selectFrom(l0, l1);
+                FloatVector s23a = SINGLES_LOW.selectFrom(l2, l3);
+                FloatVector s23b = SINGLES_HIGH.selectFrom(l2, l3);
+                FloatVector s45a = SINGLES_LOW.selectFrom(l4, l5);
+                FloatVector s45b = SINGLES_HIGH.selectFrom(l4, l5);
+                FloatVector s67a = SINGLES_LOW.selectFrom(l6, l7);
+                FloatVector s67b = SINGLES_HIGH.selectFrom(l6, l7);
+                // Lines 0-3 and 4-7: two steps each.
+                FloatVector p03a = PAIRS_LOW.selectFrom(s01a, s23a);
+                FloatVector p03b = PAIRS_HIGH.selectFrom(s01a, s23a);
+                FloatVector p03c = PAIRS_LOW.selectFrom(s01b, s23b);
+                FloatVector p03d = PAIRS_HIGH.selectFrom(s01b, s23b);
+                FloatVector p47a = PAIRS_LOW.selectFrom(s45a, s67a);
+                FloatVector p47b = PAIRS_HIGH.selectFrom(s45a, s67a);
+                FloatVector p47c = PAIRS_LOW.selectFrom(s45b, s67b);
+                FloatVector p47d = PAIRS_HIGH.selectFrom(s45b, s67b);
+                int to = offset + step * width;
+                QUADS_LOW.selectFrom(p03a, p47a).intoArray(panel, to);
+                QUADS_HIGH.selectFrom(p03a, p47a).intoArray(panel, to + width);
+                QUADS_LOW.selectFrom(p03b, p47b).intoArray(panel, to + 2 * width);
+                QUADS_HIGH.selectFrom(p03b, p47b).intoArray(panel, to + 3 * width);
+                QUADS_LOW.selectFrom(p03c, p47c).intoArray(panel, to + 4 * width);
+                QUADS_HIGH.selectFrom(p03c, p47c).intoArray(panel, to + 5 * width);
+                QUADS_LOW.selectFrom(p03d, p47d).intoArray(panel, to + 6 * width);
+                QUADS_HIGH.selectFrom(p03d, p47d).intoArray(panel, to + 7 * width);
+            }
+        }
+        super.packEightLines(source, from + step, lineStride, steps - step, panel, offset + step * width, width);
     }
 
     /**
