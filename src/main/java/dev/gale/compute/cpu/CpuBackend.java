@@ -93,7 +93,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public CompiledPlan compile(StepPlan plan) {
-        GemmStep.Packing packing = new GemmStep.Packing();
+        GemmStep.Packing packing = new GemmStep.Packing(threads);
         List<Stage> stages = new ArrayList<>();
         for (List<List<Op>> independent : schedule(plan.ops())) {
             packing.newStage();

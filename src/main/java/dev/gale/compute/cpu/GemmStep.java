@@ -4,11 +4,13 @@ import dev.gale.compute.Op;
 import java.util.Arrays;
 
 /**
- * {@link Op.Gemm}, BLIS style. A first pass packs op(A) into panels of {@code tileRows} rows and
- * op(B) into panels of {@code tileCols} columns, each laid out step by step along k, so that one
- * micro-kernel serves every transpose and streams both operands contiguously. A second pass splits
- * C into bands of micro-tiles, one task each; within a band, k runs in blocks of {@link #DEPTH} so
- * that a packed B micro-panel stays in L1 while the band's A panels stream past it.
+ * {@link Op.Gemm}, BLIS style. Operands are packed into panels laid out step by step along k, op(A)
+ * in panels of {@code tileRows} rows and op(B) of {@code tileCols} columns, so that one
+ * micro-kernel serves every transpose and streams both operands contiguously. A first pass packs
+ * op(B), shared by all threads. A second splits C into bands of micro-tiles, one task each: the
+ * thread that takes a band packs the band's rows of op(A) into its own region, unless it already
+ * holds them, and multiplies. Within a band, k runs in blocks of {@link #DEPTH} so that a packed B
+ * micro-panel stays in L1 while the band's A panels stream past it.
  *
  * <p>Every C element is summed over the same k blocks in the same order whatever band holds it,
  * and bands are aligned to micro-tiles, so results do not depend on the thread count.
@@ -45,7 +47,7 @@ final class GemmStep implements Step {
      */
     private static final long MIN_BAND_WORK = 1 << 19;
     /**
-     * Multiply-adds below which a GEMM packs in one task and op(B) stays in L1 or L2 where it is.
+     * Multiply-adds below which a GEMM packs op(B) in one task, which then stays in L1 or L2.
      * Its bands are no smaller than its cache blocks (one or two bands in the training step), so it
      * runs on one thread or two, beside the other ops of its stage.
      */
@@ -58,16 +60,22 @@ final class GemmStep implements Step {
     private static final int PACK_GRAIN = 1 << 13;
 
     /**
-     * Packing buffers shared by the GEMMs of one plan. GEMMs of one {@link Stage} run at once and
-     * pack into regions of their own; later stages reuse the space.
+     * Packing buffers shared by the GEMMs of one plan: op(B) for all threads, op(A) one buffer per
+     * thread. GEMMs of one {@link Stage} run at once and pack into regions of their own; later
+     * stages reuse the space.
      */
     static final class Packing {
+        private final int threads;
         private int aLength;
         private int bLength;
         private int aUsed;
         private int bUsed;
-        private float[] a;
+        private float[][] a;
         private float[] b;
+
+        Packing(int threads) {
+            this.threads = threads;
+        }
 
         /** Starts the regions of a new stage: what earlier stages packed is no longer needed. */
         void newStage() {
@@ -75,7 +83,7 @@ final class GemmStep implements Step {
             bUsed = 0;
         }
 
-        /** Reserves {@code floats} of packed op(A) in the current stage; returns where they begin. */
+        /** Reserves {@code floats} of each thread's packed op(A) in this stage; returns where they begin. */
         int reserveA(int floats) {
             aUsed = Math.addExact(aUsed, floats);
             aLength = Math.max(aLength, aUsed);
@@ -90,7 +98,7 @@ final class GemmStep implements Step {
         }
 
         void allocate() {
-            a = new float[aLength];
+            a = new float[threads][aLength];
             b = new float[bLength];
         }
     }
@@ -100,6 +108,15 @@ final class GemmStep implements Step {
     /** Where this GEMM's packed op(A) and op(B) begin in the packing buffers. */
     private final int aBase;
     private final int bBase;
+    /**
+     * Packed op(B) alternates between two regions of this size from run to run. Rewriting the
+     * panels that both cores had just read waited for the other core's copies to be invalidated;
+     * the run before last's have mostly left the caches. On two threads, the step's packing of W1
+     * went from 49 to 36 us, of its input batch from 40 to 33.
+     */
+    private final int bSize;
+    /** Which of the two regions this run packs op(B) into; flipped by {@link #finish}. */
+    private int bRegion;
     private final float[] a;
     private final float[] b;
     private final float[] c;
@@ -117,9 +134,7 @@ final class GemmStep implements Step {
     private final int bStepStride;
     private final int rowTiles;
     private final int colTiles;
-    private final int aPanelsPerTask;
     private final int bPanelsPerTask;
-    private final int aPackTasks;
     private final int packTasks;
     /** C's row tiles and column tiles split evenly into this many bands each. */
     private final int rowBands;
@@ -144,6 +159,14 @@ final class GemmStep implements Step {
     /** The packed op(B) of a narrow GEMM: {@link Kernels#NARROW} columns by k. */
     private final float[] narrowPanel;
     private final float[][] tiles;
+    /**
+     * The row band whose op(A) panels each thread holds in its region, or -1. A thread packs a
+     * band's rows only for itself: where packed op(A) was shared, a thread rewriting panels that
+     * the other core had read waited for that core's copies to be invalidated (packing the step's
+     * 256x784x128 GEMM took 37 us on two threads after a two-thread multiply, 25 after a one-thread
+     * one), and then half of its band's panels came from the other core.
+     */
+    private final int[] heldRowBand;
     private final Epilogue epilogue;
 
     /**
@@ -175,28 +198,26 @@ final class GemmStep implements Step {
         small = (long) m * n * k < SMALL;
         unpackedB = small && !op.transposeB() && n % tileCols == 0;
         narrowPanel = narrow ? new float[Math.multiplyExact(Kernels.NARROW, k)] : null;
-        aBase = narrow ? 0 : packing.reserveA(Math.multiplyExact(rowTiles * tileRows, k));
-        bBase = narrow || unpackedB ? 0 : packing.reserveB(Math.multiplyExact(colTiles * tileCols, k));
-
-        aPanelsPerTask = Math.max(1, PACK_GRAIN / (tileRows * k));
+        bSize = narrow || unpackedB ? 0 : Math.multiplyExact(colTiles * tileCols, k);
+        bBase = narrow || unpackedB ? 0 : packing.reserveB(2 * bSize);
         bPanelsPerTask = Math.max(1, PACK_GRAIN / (tileCols * k));
-        aPackTasks = Math.ceilDiv(rowTiles, aPanelsPerTask);
-        packTasks = narrow || small ? 1 : aPackTasks + Math.ceilDiv(colTiles, bPanelsPerTask);
+        packTasks = narrow || small ? (unpackedB ? 0 : 1) : Math.ceilDiv(colTiles, bPanelsPerTask);
         // Several bands per thread, each worth a task, in whole blocks of eight rows.
         narrowRows = 8 * Math.ceilDiv(Math.max(Math.ceilDiv(m, 4 * threads),
                 (int) Math.ceilDiv(MIN_BAND_WORK, (long) n * k)), 8);
 
-        // Split the bands until every thread has several to take, while a band stays worth a task.
+        // Split the bands until every thread has several to take, while a band stays worth a task:
+        // rows first, so that each band's op(A) rows are packed by one thread only.
         int bandRowTiles = Math.min(rowTiles, Math.max(1, BAND_ROWS / tileRows));
         int bandColTiles = Math.min(colTiles, Math.max(1, BAND_COLS / tileCols));
         while (Math.ceilDiv(rowTiles, bandRowTiles) * Math.ceilDiv(colTiles, bandColTiles)
                 < 4 * threads
                 && (long) bandRowTiles * tileRows * bandColTiles * tileCols * k >= 2 * MIN_BAND_WORK
                 && bandRowTiles * bandColTiles > 1) {
-            if (bandColTiles > 1 && (bandColTiles * tileCols >= bandRowTiles * tileRows || bandRowTiles == 1)) {
-                bandColTiles = Math.ceilDiv(bandColTiles, 2);
-            } else {
+            if (bandRowTiles > 1) {
                 bandRowTiles = Math.ceilDiv(bandRowTiles, 2);
+            } else {
+                bandColTiles = Math.ceilDiv(bandColTiles, 2);
             }
         }
         int rowBands = Math.ceilDiv(rowTiles, bandRowTiles);
@@ -208,10 +229,13 @@ final class GemmStep implements Step {
         }
         this.rowBands = rowBands;
         bands = narrow ? Math.ceilDiv(m, narrowRows) : rowBands * colBands;
+        aBase = narrow ? 0 : packing.reserveA(Math.multiplyExact(Math.ceilDiv(rowTiles, rowBands) * tileRows, k));
         tiles = new float[threads][tileRows * tileCols];
+        heldRowBand = new int[threads];
+        Arrays.fill(heldRowBand, -1);
     }
 
-    /** Packing, then the bands of C. */
+    /** Packing op(B), then the bands of C. */
     @Override
     public int phases() {
         return 2;
@@ -231,29 +255,30 @@ final class GemmStep implements Step {
         }
     }
 
+    /** The next run packs op(A) anew, and op(B) into the other region. */
+    @Override
+    public void finish() {
+        Arrays.fill(heldRowBand, -1);
+        bRegion ^= 1;
+    }
+
     private void pack(int task) {
         if (narrow) {
             packPanel(b, 0, n, bLineStride, bStepStride, narrowPanel, 0, Kernels.NARROW);
         } else if (small) {
-            packA(0, rowTiles);
-            if (!unpackedB) {
-                packB(0, colTiles);
-            }
-        } else if (task < aPackTasks) {
-            int first = task * aPanelsPerTask;
-            packA(first, Math.min(rowTiles, first + aPanelsPerTask));
+            packB(0, colTiles);
         } else {
-            int first = (task - aPackTasks) * bPanelsPerTask;
+            int first = task * bPanelsPerTask;
             packB(first, Math.min(colTiles, first + bPanelsPerTask));
         }
     }
 
-    /** Packs op(A)'s panels {@code [first, last)}. */
-    private void packA(int first, int last) {
+    /** Packs op(A)'s panels {@code [first, last)} into {@code worker}'s region, from its start. */
+    private void packA(int first, int last, int worker) {
         for (int panel = first; panel < last; panel++) {
             int line = panel * tileRows;
             packPanel(a, line, Math.min(tileRows, m - line), aLineStride, aStepStride,
-                    packing.a, aBase + panel * tileRows * k, tileRows);
+                    packing.a[worker], aBase + (panel - first) * tileRows * k, tileRows);
         }
     }
 
@@ -262,7 +287,7 @@ final class GemmStep implements Step {
         for (int panel = first; panel < last; panel++) {
             int line = panel * tileCols;
             packPanel(b, line, Math.min(tileCols, n - line), bLineStride, bStepStride,
-                    packing.b, bBase + panel * tileCols * k, tileCols);
+                    packing.b, bBase + bRegion * bSize + panel * tileCols * k, tileCols);
         }
     }
 
@@ -316,9 +341,14 @@ final class GemmStep implements Step {
         int lastRowTile = (rowBand + 1) * rowTiles / rowBands;
         int firstColTile = colBand * colTiles / colBands;
         int lastColTile = (colBand + 1) * colTiles / colBands;
-        float[] packedA = packing.a;
+        if (heldRowBand[worker] != rowBand) {
+            packA(firstRowTile, lastRowTile, worker);
+            heldRowBand[worker] = rowBand;
+        }
+        float[] packedA = packing.a[worker];
         float[] bRows = unpackedB ? b : packing.b;
         int bStride = unpackedB ? n : tileCols;
+        int packedB = bBase + bRegion * bSize;
         float[] tile = tiles[worker];
         for (int step = 0; step < k; step += DEPTH) {
             int depth = Math.min(DEPTH, k - step);
@@ -326,12 +356,12 @@ final class GemmStep implements Step {
             float blockBeta = step == 0 ? beta : 1f;
             for (int colTile = firstColTile; colTile < lastColTile; colTile++) {
                 int col = colTile * tileCols;
-                int bOffset = unpackedB ? step * n + col : bBase + (colTile * k + step) * tileCols;
+                int bOffset = unpackedB ? step * n + col : packedB + (colTile * k + step) * tileCols;
                 for (int rowTile = firstRowTile; rowTile < lastRowTile; rowTile++) {
                     int row = rowTile * tileRows;
-                    kernels.gemmTile(depth, packedA, aBase + (rowTile * k + step) * tileRows, bRows, bOffset,
-                            bStride, c, row * n + col, n, Math.min(tileRows, m - row),
-                            Math.min(tileCols, n - col), alpha, blockBeta, tile);
+                    int aOffset = aBase + ((rowTile - firstRowTile) * k + step) * tileRows;
+                    kernels.gemmTile(depth, packedA, aOffset, bRows, bOffset, bStride, c, row * n + col, n,
+                            Math.min(tileRows, m - row), Math.min(tileCols, n - col), alpha, blockBeta, tile);
                 }
             }
         }
