@@ -79,6 +79,8 @@ final class KernelTable {
                             // At most 16 wide, A not transposed: the CPU packs only op(B), in blocks
                             // of 8 rows and leftover rows; the second on several threads.
                             new Shape("37x11x133", 37, 11, 133), new Shape("1100x12x80", 1100, 12, 80),
+                            // Narrow, and whole micro-tiles of the scalar kernels (8 wide): still packed.
+                            new Shape("20x16x40", 20, 16, 40),
                             random("random", random, 150, 150, 150));
                     rows.add(new Row(name, shapes, (d, in) -> {
                         int m = d[0];

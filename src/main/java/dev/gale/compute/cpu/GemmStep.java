@@ -49,8 +49,8 @@ final class GemmStep implements Step {
     private static final long MIN_BAND_WORK = 1 << 19;
     /**
      * Multiply-adds below which a GEMM packs op(B) in one task, which then stays in L1 or L2.
-     * Its bands are no smaller than its cache blocks (one or two bands in the training step), so it
-     * runs on one thread or two, beside the other ops of its stage.
+     * Its bands are no smaller than its cache blocks (one band each in the training step), so it
+     * runs on one thread, beside the other ops of its stage.
      */
     private static final long SMALL = 2 * MIN_BAND_WORK;
     /**
@@ -142,8 +142,8 @@ final class GemmStep implements Step {
     private final int colBands;
     private final int bands;
     /**
-     * Whether the micro-kernel reads B where it is, skipping its packing: in small GEMMs whose
-     * op(B) rows are contiguous and split into whole micro-tiles. Packing B cost as much as the
+     * Whether the micro-kernel reads B where it is, skipping its packing: in small GEMMs, not
+     * narrow, whose op(B) rows are contiguous and split into whole micro-tiles. Packing B cost as much as the
      * multiply itself in the step's 10x128x128 and 128x128x10 GEMMs.
      */
     private final boolean unpackedB;
@@ -197,7 +197,7 @@ final class GemmStep implements Step {
         colTiles = Math.ceilDiv(n, tileCols);
         narrow = !op.transposeA() && n <= Kernels.NARROW;
         small = (long) m * n * k < SMALL;
-        unpackedB = small && !op.transposeB() && n % tileCols == 0;
+        unpackedB = !narrow && small && !op.transposeB() && n % tileCols == 0;
         narrowPanel = narrow ? new float[Math.multiplyExact(Kernels.NARROW, k)] : null;
         bSize = narrow || unpackedB ? 0 : Math.multiplyExact(colTiles * tileCols, k);
         bBase = narrow || unpackedB ? 0 : packing.reserveB(2 * bSize);
