@@ -36,14 +36,32 @@ final class BackendsUnderTest {
     private BackendsUnderTest() {
     }
 
-    /** The CPU backend's kernel paths present in this JVM. */
+    /**
+     * Options that force each choice some machine makes on its own (see the CPU backend's
+     * settings): every vector micro-tile, and caches small enough that the kernel table's matrices
+     * take every path of the GEMM's blocking (several column bands, shared op(A), groups of row
+     * bands, several k blocks).
+     */
+    static final List<String> VECTOR_VARIANTS = List.of("tile=8x2", "tile=4x2", "l2=16K,l3=64K");
+    static final List<String> SCALAR_VARIANTS = List.of("kernels=scalar,l2=16K,l3=64K");
+
+    /** The CPU backend's kernel paths present in this JVM: this machine's choices first, then the variants. */
     static List<Factory> cpu() {
         List<Factory> factories = new ArrayList<>();
         if (CpuBackend.vectorAvailable()) {
             factories.add(new Factory("cpu-vector", threads -> new CpuBackend(threads, true)));
         }
         factories.add(new Factory("cpu-scalar", threads -> new CpuBackend(threads, false)));
+        for (String options : CpuBackend.vectorAvailable() ? VECTOR_VARIANTS : List.<String>of()) {
+            factories.add(variant(options));
+        }
+        SCALAR_VARIANTS.forEach(options -> factories.add(variant(options)));
         return factories;
+    }
+
+    private static Factory variant(String options) {
+        String spec = "cpu," + options;
+        return new Factory(spec, threads -> Backends.open(spec, threads));
     }
 
     /** Every backend under test; fails when one that {@value #REQUIRE} names is absent. */

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The CPU backend's results are the same bits for 1, 2 and 3 threads (3 even on fewer cores, where
- * the split is most uneven) and from one run to the next, for every case of the table.
+ * the split is most uneven) and from one run to the next, for every case of the table; and the
+ * same bits whatever micro-tile and cache blocking a machine chooses, the vector kernels' as this
+ * machine's vector choice, the scalar ones' as its scalar choice.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CpuDeterminismTest {
@@ -46,6 +48,18 @@ class CpuDeterminismTest {
         List<KernelCase> cases = KernelCase.all();
         return paths.stream().map(path -> dynamicContainer(path.name(), cases.stream().map(kernelCase ->
                 dynamicTest(kernelCase.name(), () -> check(kernelCase, path.backends())))));
+    }
+
+    @TestFactory
+    Stream<DynamicNode> sameBitsForEveryVariant() {
+        List<KernelCase> cases = KernelCase.all();
+        return paths.stream().filter(path -> path.name().startsWith("cpu,")).map(path -> {
+            String choice = path.name().contains("kernels=scalar") ? "cpu-scalar" : "cpu-vector";
+            Path machine = paths.stream().filter(other -> other.name().equals(choice)).findFirst().orElseThrow();
+            return dynamicContainer(path.name(), cases.stream().map(kernelCase ->
+                    dynamicTest(kernelCase.name(), () -> check(kernelCase,
+                            List.of(machine.backends().getFirst(), path.backends().getFirst())))));
+        });
     }
 
     private static void check(KernelCase kernelCase, List<Backend> backends) {

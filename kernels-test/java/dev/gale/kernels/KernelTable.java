@@ -81,6 +81,9 @@ final class KernelTable {
                             new Shape("37x11x133", 37, 11, 133), new Shape("1100x12x80", 1100, 12, 80),
                             // Narrow, and whole micro-tiles of the scalar kernels (8 wide): still packed.
                             new Shape("20x16x40", 20, 16, 40),
+                            // At most two row tiles over several k blocks: op(B) read in place (n a
+                            // whole number of micro-tiles), or packed a micro-panel at a time.
+                            new Shape("9x64x300", 9, 64, 300), new Shape("6x40x520", 6, 40, 520),
                             random("random", random, 150, 150, 150));
                     rows.add(new Row(name, shapes, (d, in) -> {
                         int m = d[0];

@@ -35,29 +35,38 @@ public final class CpuBackend implements Backend {
     private static final int DOUBLE_EXP_GRAIN = 1 << 8;
 
     private final int threads;
-    private final boolean vectorized;
+    private final CpuSettings settings;
     private final Kernels kernels;
     private final WorkerPool pool;
 
-    /** Vector kernels when {@link #vectorAvailable()}, else scalar; {@code threads <= 0}: all cores. */
+    /** This machine's choices (see {@link CpuSettings}); {@code threads <= 0}: all cores. */
     public CpuBackend(int threads) {
-        this(threads, vectorAvailable());
+        this(threads, CpuSettings.ofThisMachine());
     }
 
     /**
+     * This machine's choices, with vector or scalar kernels.
+     *
      * @throws IllegalStateException when {@code vectorized} is asked for on a JVM without the
      *     {@code jdk.incubator.vector} module
      */
     public CpuBackend(int threads, boolean vectorized) {
+        this(threads, checked(vectorized));
+    }
+
+    CpuBackend(int threads, CpuSettings settings) {
+        this.threads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        this.settings = settings;
+        this.kernels = settings.kernels();
+        this.pool = new WorkerPool(this.threads);
+    }
+
+    private static CpuSettings checked(boolean vectorized) {
         if (vectorized && !vectorAvailable()) {
             throw new IllegalStateException("the CPU backend's vector kernels need the jdk.incubator.vector"
                     + " module: start the JVM with --add-modules=jdk.incubator.vector");
         }
-        this.threads = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        this.vectorized = vectorized;
-        // Reached only with the module present: a JVM without it never loads VectorKernels.
-        this.kernels = vectorized ? VectorKernels.create() : new ScalarKernels();
-        this.pool = new WorkerPool(this.threads);
+        return CpuSettings.ofThisMachine(vectorized);
     }
 
     /** Whether {@code jdk.incubator.vector} is in the boot layer, i.e. vector kernels can run. */
@@ -65,15 +74,10 @@ public final class CpuBackend implements Backend {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
-    /** The kernels a backend opened now would use, e.g. {@code vector kernels (512-bit, 16 floats)}. */
-    static String kernelDescription() {
-        return vectorAvailable() ? VectorKernels.describe() : "scalar kernels";
-    }
-
+    /** e.g. {@code cpu (2 threads, vector kernels 512-bit, tile 8x32, L2 1024 KiB, L3 32768 KiB)}. */
     @Override
     public String description() {
-        return "cpu (" + threads + (threads == 1 ? " thread, " : " threads, ")
-                + (vectorized ? "vector" : "scalar") + ")";
+        return "cpu (" + threads + (threads == 1 ? " thread, " : " threads, ") + settings.describe() + ")";
     }
 
     @Override
@@ -196,7 +200,7 @@ public final class CpuBackend implements Backend {
             }
             default -> throw new IllegalArgumentException("not an epilogue: " + unit.getLast());
         };
-        return new GemmStep(gemm, data(gemm.a()), data(gemm.b()), data(gemm.c()), kernels, threads, packing, epilogue);
+        return new GemmStep(gemm, data(gemm.a()), data(gemm.b()), data(gemm.c()), kernels, settings.blocking(), threads, packing, epilogue);
     }
 
     /** {@code z += bias; out = g(z)} over a block of rows and columns. */
@@ -218,7 +222,7 @@ public final class CpuBackend implements Backend {
 
     private Step compile(Op op, GemmStep.Packing packing) {
         return switch (op) {
-            case Op.Gemm o -> new GemmStep(o, data(o.a()), data(o.b()), data(o.c()), kernels, threads, packing, null);
+            case Op.Gemm o -> new GemmStep(o, data(o.a()), data(o.b()), data(o.c()), kernels, settings.blocking(), threads, packing, null);
             case Op.BiasActivation o -> {
                 GemmStep.Epilogue block = biasActivation(o);
                 int grain = o.function() == Pointwise.SIGMOID || o.function() == Pointwise.TANH ? EXP_GRAIN : GRAIN;

@@ -16,15 +16,16 @@ public final class CpuBackendProvider implements BackendProvider {
     @Override
     public List<DeviceDescription> devices() {
         return List.of(new DeviceDescription("cpu",
-                Runtime.getRuntime().availableProcessors() + " cores, " + CpuBackend.kernelDescription()));
+                Runtime.getRuntime().availableProcessors() + " cores, " + CpuSettings.ofThisMachine().describe()));
     }
 
+    /** {@code device} is empty, or options after a comma (see {@link CpuSettings#parse}). */
     @Override
     public Backend open(String device, int threads) {
-        if (!device.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "the cpu backend has no device '" + device + "'; use 'cpu' (threads set the cores used)");
+        if (!device.isEmpty() && !device.startsWith(",")) {
+            throw new IllegalArgumentException("the cpu backend has no device '" + device + "'; use 'cpu', or 'cpu,"
+                    + "OPTIONS' such as cpu,tile=4x2 (threads set the cores used)");
         }
-        return new CpuBackend(threads);
+        return new CpuBackend(threads, CpuSettings.parse(device));
     }
 }

@@ -19,14 +19,23 @@ interface Kernels {
 
     /**
      * One micro-tile of {@code C = alpha * op(A) op(B) + beta * C} over {@code kc} steps of a packed
-     * A panel, {@code a[aOff + p * tileRows() + r]}, and B rows {@code b[bOff + p * bStride + j]}:
-     * a packed B panel ({@code bStride == tileCols()}) or op(B) itself when its rows are contiguous.
-     * Writes the top-left {@code rows x cols} of the tile at {@code c[cOff]} (row stride
-     * {@code ldc}), reading C only when {@code beta != 0}. {@code tile} is scratch of
-     * {@code tileRows() * tileCols()} floats.
+     * A panel, {@code a[aOff + p * tileRows() + r]}, and B rows {@code b[bOff + p * bStride + j]}: a
+     * packed B panel ({@code bStride == tileCols()}) or op(B) itself when its rows are contiguous.
+     * Writes the top-left {@code rows x cols} of the tile at
+     * {@code c[cOff]} (row stride {@code ldc}), reading C only when {@code beta != 0}. {@code tile}
+     * is scratch of {@code tileRows() * tileCols()} floats.
      */
     void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c, int cOff,
                   int ldc, int rows, int cols, float alpha, float beta, float[] tile);
+
+    /**
+     * Packs {@code lines} contiguous floats of each of {@code steps} steps,
+     * {@code source[from + p * stepStride + line]}, into a panel laid out across k,
+     * {@code panel[offset + p * width + line]}, zero-padding each step from {@code lines} to
+     * {@code width}.
+     */
+    void packSteps(float[] source, int from, int stepStride, int steps, int lines, float[] panel, int offset,
+                   int width);
 
     /**
      * Packs eight lines of a GEMM operand that run along k, {@code source[from + line * lineStride + p]},

@@ -9,25 +9,19 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Kernels on {@code jdk.incubator.vector} for the hot ops: the GEMM micro-kernel, bias plus
- * activation, activation gradients, the L2 sum and the updates; the rest is inherited from
- * {@link ScalarKernels}. Only {@link CpuBackend} loads this class, and only when the module is in
- * the boot layer.
+ * Kernels on {@code jdk.incubator.vector} for the hot ops: GEMM packing and the narrow GEMM, bias
+ * plus activation, activation gradients, the L2 sum and the updates; the rest is inherited from
+ * {@link ScalarKernels}. The GEMM micro-kernel is a subclass's, one per {@link MicroTile}. Only
+ * {@link CpuBackend} loads these classes, and only when the module is in the boot layer.
  *
  * <p>Ranges run whole vectors first and finish with the scalar kernel. A range's split into vector
  * body and tail depends only on its bounds, which the steps fix from the op's shape alone.
  */
-final class VectorKernels extends ScalarKernels {
+abstract class VectorKernels extends ScalarKernels {
 
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
-    private static final int L = F.length();
-    /**
-     * 8 x 2 vectors: 16 accumulators, 2 B vectors and a broadcast. Measured on AVX-512, this beats
-     * 6 x 2 both with 32 registers (96 vs 87 GFLOP/s) and limited to AVX2's 16 (57 vs 45).
-     */
-    private static final int TILE_ROWS = 8;
-    private static final int TILE_COLS = 2 * L;
+    static final int L = F.length();
 
     /** Eight floats: one step of eight lines in {@link #packEightLines}, or eight steps of one line. */
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
@@ -73,108 +67,39 @@ final class VectorKernels extends ScalarKernels {
     private static final float E6 = 1.3981999507e-3f;
     private static final float E7 = 1.9875691500e-4f;
 
-    private VectorKernels() {
-        super(TILE_ROWS, TILE_COLS);
+    VectorKernels(int tileRows, int tileCols) {
+        super(tileRows, tileCols);
     }
 
     private static FloatVector indexes(float... lanes) {
         return FloatVector.fromArray(F8, lanes, 0);
     }
 
-    static Kernels create() {
-        return new VectorKernels();
+    static Kernels create(MicroTile tile) {
+        return switch (tile) {
+            case ROWS_8 -> new VectorKernels8x2();
+            case ROWS_4 -> new VectorKernels4x2();
+        };
     }
 
-    static String describe() {
-        return "vector kernels (" + F.vectorBitSize() + "-bit, " + L + " floats)";
+    /** The width of this JVM's preferred vectors, in bits. */
+    static int vectorBits() {
+        return F.vectorBitSize();
     }
 
+    /** Whole vectors where a step's lines fill the panel, as those of every full micro-panel do. */
     @Override
-    public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c,
-                         int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
-        // Only the top half of the tile for a short last row tile (the step's 10-row weight
-        // gradient), at half the multiply-adds. The JIT unswitches the loop on full, and each sum
-        // runs the same fused multiply-adds either way, so no element depends on its tile's height.
-        boolean full = rows > TILE_ROWS / 2;
-        FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = c00;
-        FloatVector c10 = c00;
-        FloatVector c11 = c00;
-        FloatVector c20 = c00;
-        FloatVector c21 = c00;
-        FloatVector c30 = c00;
-        FloatVector c31 = c00;
-        FloatVector c40 = c00;
-        FloatVector c41 = c00;
-        FloatVector c50 = c00;
-        FloatVector c51 = c00;
-        FloatVector c60 = c00;
-        FloatVector c61 = c00;
-        FloatVector c70 = c00;
-        FloatVector c71 = c00;
-        for (int p = 0; p < kc; p++) {
-            int ap = aOff + p * TILE_ROWS;
-            int bp = bOff + p * bStride;
-            FloatVector b0 = FloatVector.fromArray(F, b, bp);
-            FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
-            FloatVector av = FloatVector.broadcast(F, a[ap]);
-            c00 = av.fma(b0, c00);
-            c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, a[ap + 1]);
-            c10 = av.fma(b0, c10);
-            c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, a[ap + 2]);
-            c20 = av.fma(b0, c20);
-            c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, a[ap + 3]);
-            c30 = av.fma(b0, c30);
-            c31 = av.fma(b1, c31);
-            if (full) {
-                av = FloatVector.broadcast(F, a[ap + 4]);
-                c40 = av.fma(b0, c40);
-                c41 = av.fma(b1, c41);
-                av = FloatVector.broadcast(F, a[ap + 5]);
-                c50 = av.fma(b0, c50);
-                c51 = av.fma(b1, c51);
-                av = FloatVector.broadcast(F, a[ap + 6]);
-                c60 = av.fma(b0, c60);
-                c61 = av.fma(b1, c61);
-                av = FloatVector.broadcast(F, a[ap + 7]);
-                c70 = av.fma(b0, c70);
-                c71 = av.fma(b1, c71);
-            }
-        }
-        // Spilling the sums costs one store and load per kc fused multiply-adds, and lets one loop
-        // write full, short and narrow tiles alike.
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, L);
-        c10.intoArray(tile, TILE_COLS);
-        c11.intoArray(tile, TILE_COLS + L);
-        c20.intoArray(tile, 2 * TILE_COLS);
-        c21.intoArray(tile, 2 * TILE_COLS + L);
-        c30.intoArray(tile, 3 * TILE_COLS);
-        c31.intoArray(tile, 3 * TILE_COLS + L);
-        c40.intoArray(tile, 4 * TILE_COLS);
-        c41.intoArray(tile, 4 * TILE_COLS + L);
-        c50.intoArray(tile, 5 * TILE_COLS);
-        c51.intoArray(tile, 5 * TILE_COLS + L);
-        c60.intoArray(tile, 6 * TILE_COLS);
-        c61.intoArray(tile, 6 * TILE_COLS + L);
-        c70.intoArray(tile, 7 * TILE_COLS);
-        c71.intoArray(tile, 7 * TILE_COLS + L);
-        if (cols < TILE_COLS) {
-            storeTile(tile, TILE_COLS, c, cOff, ldc, rows, cols, alpha, beta);
+    public void packSteps(float[] source, int from, int stepStride, int steps, int lines, float[] panel, int offset,
+                          int width) {
+        if (lines != width || width % L != 0) {
+            super.packSteps(source, from, stepStride, steps, lines, panel, offset, width);
             return;
         }
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < TILE_COLS; j += L) {
-                int at = cOff + r * ldc + j;
-                FloatVector product = FloatVector.fromArray(F, tile, r * TILE_COLS + j).mul(alpha);
-                if (beta != 0) {
-                    // The same rounding steps as storeTile, so no element depends on its tile's shape.
-                    product = product.add(FloatVector.fromArray(F, c, at).mul(beta));
-                }
-                product.intoArray(c, at);
+        for (int step = 0; step < steps; step++) {
+            int at = from + step * stepStride;
+            int to = offset + step * width;
+            for (int line = 0; line < width; line += L) {
+                FloatVector.fromArray(F, source, at + line).intoArray(panel, to + line);
             }
         }
     }

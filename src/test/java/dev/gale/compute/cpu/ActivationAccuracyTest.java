@@ -21,7 +21,7 @@ class ActivationAccuracyTest {
     @ParameterizedTest
     @CsvSource({"true, SIGMOID, 4", "true, TANH, 4", "false, SIGMOID, 3", "false, TANH, 2"})
     void isAccurateEverywhere(boolean vectorized, Pointwise function, double roundings) {
-        Kernels kernels = vectorized ? VectorKernels.create() : new ScalarKernels();
+        Kernels kernels = vectorized ? CpuSettings.ofThisMachine(true).kernels() : new ScalarKernels();
         float[] x = sweep();
         float[] z = x.clone();
         float[] out = new float[x.length];

@@ -30,10 +30,12 @@ class CpuBackendTest {
         try (CpuBackend vector = new CpuBackend(2, true);
              CpuBackend scalar = new CpuBackend(1, false);
              CpuBackend everyCore = new CpuBackend(0)) {
-            assertEquals("cpu (2 threads, vector)", vector.description());
-            assertEquals("cpu (1 thread, scalar)", scalar.description());
+            String machine = ", tile \\d+x\\d+, L2 \\d+ KiB, L3 \\d+ KiB\\)";
+            assertMatches("cpu \\(2 threads, vector kernels \\d+-bit" + machine, vector.description());
+            assertMatches("cpu \\(1 thread, scalar kernels, tile 4x8, L2 \\d+ KiB, L3 \\d+ KiB\\)", scalar.description());
             int cores = Runtime.getRuntime().availableProcessors();
-            assertEquals("cpu (" + cores + (cores == 1 ? " thread" : " threads") + ", vector)", everyCore.description());
+            assertMatches("cpu \\(" + cores + (cores == 1 ? " thread" : " threads") + ", vector kernels \\d+-bit"
+                    + machine, everyCore.description());
         }
     }
 
@@ -147,15 +149,19 @@ class CpuBackendTest {
         List<DeviceDescription> devices = provider.devices();
         assertEquals(1, devices.size());
         assertEquals("cpu", devices.getFirst().spec());
-        assertTrue(devices.getFirst().description().matches("\\d+ cores, vector kernels \\(\\d+-bit, \\d+ floats\\)"),
+        assertMatches("\\d+ cores, vector kernels \\d+-bit, tile \\d+x\\d+, L2 \\d+ KiB, L3 \\d+ KiB",
                 devices.getFirst().description());
         try (Backend backend = provider.open("", 2)) {
-            assertEquals("cpu (2 threads, vector)", backend.description());
+            assertTrue(backend.description().startsWith("cpu (2 threads, vector kernels"), backend.description());
         }
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> provider.open("gpu0", 1));
         assertTrue(unknown.getMessage().contains("gpu0"), unknown.getMessage());
         try (Backend found = Backends.open("cpu", 1)) {
             assertInstanceOf(CpuBackend.class, found);
         }
+    }
+
+    private static void assertMatches(String pattern, String actual) {
+        assertTrue(actual.matches(pattern), actual + " does not match " + pattern);
     }
 }

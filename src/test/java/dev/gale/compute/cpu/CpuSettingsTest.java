@@ -1,0 +1,77 @@
+package dev.gale.compute.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.gale.compute.Backend;
+import dev.gale.compute.Backends;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The CPU backend's choices: made from what the machine reports, and forced by options. */
+class CpuSettingsTest {
+
+    @ParameterizedTest
+    @CsvSource({"amd64, 512, ROWS_8", "amd64, 256, ROWS_4", "x86_64, 128, ROWS_4", "aarch64, 128, ROWS_8",
+        "aarch64, 512, ROWS_8", "riscv64, 256, ROWS_4"})
+    void theTileFollowsTheVectorRegisters(String arch, int vectorBits, MicroTile expected) {
+        assertEquals(expected, MicroTile.forMachine(arch, vectorBits));
+    }
+
+    @Test
+    void cacheSizesAreReadAsTheKernelWritesThem() {
+        assertEquals(48L << 10, GemmBlocking.bytes("48K"));
+        assertEquals(32L << 20, GemmBlocking.bytes("32M"));
+        assertEquals(1000, GemmBlocking.bytes("1000"));
+        assertEquals(-1, GemmBlocking.bytes("lots"));
+        assertEquals(-1, GemmBlocking.bytes(""));
+        if (Files.isDirectory(Path.of("/sys/devices/system/cpu/cpu0/cache/index2"))) {
+            assertTrue(GemmBlocking.ofThisMachine().l2() > 0);
+        }
+    }
+
+    @Test
+    void bandsFitTheCaches() {
+        GemmBlocking blocking = new GemmBlocking(1 << 20, 32 << 20);
+        int rows = blocking.bandRows(256);
+        assertEquals(128, rows);
+        int cols = blocking.bandCols(rows, 256);
+        long floats = (long) rows * cols + rows * 256L + 256L * cols;
+        assertTrue(floats * Float.BYTES <= (1 << 20) * 9 / 10 && cols > 500, "columns " + cols);
+        assertEquals(1024, blocking.groupRows(2048));
+        assertEquals(0, GemmBlocking.FALLBACK.groupRows(2048));
+    }
+
+    @Test
+    void optionsForceEachChoice() {
+        CpuSettings forced = CpuSettings.parse(",tile=4x2,l2=64K,l3=1M");
+        assertTrue(forced.vectorized());
+        assertEquals(MicroTile.ROWS_4, forced.tile());
+        assertEquals(new GemmBlocking(64 << 10, 1 << 20), forced.blocking());
+        CpuSettings scalar = CpuSettings.parse("kernels=scalar");
+        assertFalse(scalar.vectorized());
+        assertEquals(CpuSettings.ofThisMachine(), CpuSettings.parse(""));
+        try (Backend backend = Backends.open("cpu,tile=4x2,l2=64K", 1)) {
+            assertTrue(backend.description().contains("tile 4x" + (2 * VectorKernels.L) + ", L2 64 KiB"),
+                    backend.description());
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '#', value = {
+        "tile=5x5 # tile=5x5: the CPU backend's tiles are [8x2, 4x2]",
+        "kernels=gpu # kernels=gpu: use kernels=vector or kernels=scalar",
+        "l2=12 # l2=12: a cache size is bytes, or a number with K or M, of at least 1K, e.g. l2=256K",
+        "kernels=scalar,tile=8x2 # tile= chooses the vector kernels' micro-tile; the scalar kernels have one",
+        "fast # unknown cpu option 'fast'; use kernels=vector|scalar, tile=8x2|4x2, l2=SIZE or l3=SIZE"})
+    void aWrongOptionSaysWhatToUse(String options, String message) {
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                () -> Backends.open("cpu," + options, 1));
+        assertEquals(message, wrong.getMessage());
+    }
+}
