@@ -1,16 +1,19 @@
 #!/usr/bin/env python3
 """Prints scripts/bench's table from JMH's JSON results.
 
-GEMMs in GFLOP/s beside numpy's matmul at the same shape and thread count, timed here in one
-process per thread count (the BLAS reads its thread count at start-up); bias + activation in
-Gelem/s; training steps in samples/s, with the share of the small step spent in its GEMMs and the
-step's scaling from one thread to the most.
+A header first: the CPU, what the CPU backend chose for it, the FMA peak measured at the JIT's
+vector width, and which OpenBLAS kernels run. Then GEMMs in GFLOP/s, as a share of that peak and
+beside numpy's matmul at the same shape and thread count, timed here in one process per thread
+count (the BLAS reads its thread count at start-up); bias + activation in Gelem/s; training steps
+in samples/s, with the share of the small step spent in its GEMMs and the step's scaling from one
+thread to the most.
 
-    bench_table.py JMH_JSON           the table
-    bench_table.py --numpy SHAPE...   (internal) numpy's seconds per matmul, as JSON
+    bench_table.py [--runs N] [--machine JSON] JMH_JSON...   the table; with N runs, each row's median
+    bench_table.py --numpy SHAPE...                          (internal) numpy's seconds per matmul, as JSON
 """
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -77,8 +80,8 @@ def blas_name():
         return f"numpy {np.__version__}"
 
 
-def numpy_seconds(shapes, threads):
-    """{threads: {shape: seconds}}, or None without numpy."""
+def numpy_seconds(shapes, threads, runs):
+    """{threads: {shape: seconds}}, the median of runs processes each, or None without numpy."""
     try:
         import numpy  # noqa: F401 (only whether it is there)
     except ImportError:
@@ -87,13 +90,40 @@ def numpy_seconds(shapes, threads):
     for count in sorted(threads):
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(count), OMP_NUM_THREADS=str(count),
                    MKL_NUM_THREADS=str(count))
-        out = subprocess.run([sys.executable, __file__, "--numpy", *shapes], env=env, check=True,
-                             capture_output=True, text=True).stdout
-        result[count] = json.loads(out)
+        timings = [json.loads(subprocess.run([sys.executable, __file__, "--numpy", *shapes], env=env, check=True,
+                                             capture_output=True, text=True).stdout) for _ in range(runs)]
+        result[count] = {shape: statistics.median(t[shape] for t in timings) for shape in shapes}
     return result
 
 
+def median_run(run):
+    """The median over JMH's forks of each fork's mean score: one JVM that ran slow does not move it."""
+    forks = run["primaryMetric"].get("rawData") or [[run["primaryMetric"]["score"]]]
+    return statistics.median(sum(fork) / len(fork) for fork in forks)
+
+
+def print_machine(machine):
+    """The header: what the machine is and what was chosen for it, from MachineHeader's JSON."""
+    peaks = ", ".join(f"{threads} thread{'s' if threads != '1' else ''} {gflops:.0f}"
+                      for threads, gflops in machine["peak"].items())
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    print(f"CPU: {machine['cpu']}")
+    print(f"Gale: {machine['backend']}")
+    print(f"FMA peak, {machine['vectorBits']}-bit vectors (a Java FMA loop), GFLOP/s: {peaks}")
+    print(f"OpenBLAS kernels: {core if core else 'its own detection'}")
+
+
 def main(paths):
+    runs_wanted = 1
+    if paths and paths[0] == "--runs":
+        runs_wanted = int(paths[1])
+        paths = paths[2:]
+    machine = None
+    if paths and paths[0] == "--machine":
+        with open(paths[1]) as f:
+            machine = json.load(f)
+        paths = paths[2:]
+        print_machine(machine)
     runs = []
     for path in paths:
         with open(path) as f:
@@ -108,21 +138,22 @@ def main(paths):
         secondary = metrics.get("gc.alloc.rate.norm", metrics.get("·gc.alloc.rate.norm"))
         # The benchmarks take a spec's options after '+' (JMH splits parameters at commas).
         rows.append(dict(benchmark=run["benchmark"], backend=params["backend"].replace("+", ","), threads=threads,
-                         params=params, micros=run["primaryMetric"]["score"],
+                         params=params, micros=median_run(run),
                          alloc=None if secondary is None else secondary["score"]))
     gemm_shapes = sorted({r["params"]["shape"] for r in rows if r["benchmark"] == GEMM},
                          key=lambda s: (parse_gemm(s)[0] * parse_gemm(s)[1] * parse_gemm(s)[2] >= 512 ** 3,
                                         "NT TN NN".index(s[-2:]), s))
-    numpy = numpy_seconds(gemm_shapes, {r["threads"] for r in rows if r["benchmark"] == GEMM})
+    numpy = numpy_seconds(gemm_shapes, {r["threads"] for r in rows if r["benchmark"] == GEMM}, runs_wanted)
     show_alloc = any(r["alloc"] is not None for r in rows)
 
-    header = ["benchmark", "backend", "threads", "Gale", "OpenBLAS", "Gale/OpenBLAS", "unit"]
+    header = ["benchmark", "backend", "threads", "Gale", "% of peak", "OpenBLAS", "Gale/OpenBLAS", "unit"]
     if show_alloc:
         header.append("alloc B/op")
     table = []
 
-    def add(label, r, value, unit, reference=None):
+    def add(label, r, value, unit, reference=None, peak=None):
         line = [label, r["backend"], str(r["threads"]), f"{value:.1f}",
+                "" if peak is None else f"{100 * value / peak:.0f}%",
                 "n/a" if reference is None else f"{reference:.1f}",
                 "n/a" if reference is None else f"{value / reference:.2f}", unit]
         if show_alloc:
@@ -138,7 +169,11 @@ def main(paths):
         m, n, k, _, _ = parse_gemm(shape)
         flops = 2.0 * m * n * k
         reference = None if numpy is None else flops / numpy[r["threads"]][shape] / 1e9
-        add(f"GEMM {shape}", r, flops / r["micros"] / 1e3, "GFLOP/s", reference)
+        # The peak of the CPU threads the row ran on; a device's rows have none.
+        peak = None
+        if machine is not None and r["backend"].startswith("cpu"):
+            peak = machine["peak"].get(str(r["threads"]))
+        add(f"GEMM {shape}", r, flops / r["micros"] / 1e3, "GFLOP/s", reference, peak)
     for r in ordered(BIAS, lambda p: (p["function"], p["shape"])):
         rows_, cols = (int(s) for s in r["params"]["shape"].split("x"))
         add(f"bias+{r['params']['function'].lower()} {r['params']['shape']}", r,
@@ -155,6 +190,8 @@ def main(paths):
     print()
     print("GEMM shapes are MxNxK:AB, A and B stored as is (N) or transposed (T): the step's forward X·Wᵀ is NT,")
     print("its weight gradients dZᵀ·X TN, its input gradients dZ·W NN. Units: per second, higher is better.")
+    print("% of peak: of the FMA peak above at the row's thread count."
+          + (f" Each row: the median of {runs_wanted} runs." if runs_wanted > 1 else ""))
     print(f"OpenBLAS column: {blas_name()}" if numpy is not None else f"OpenBLAS column: n/a; {NUMPY_HINT}")
     summarise_steps(rows)
 
@@ -182,7 +219,7 @@ def summarise_steps(rows):
 if __name__ == "__main__":
     if len(sys.argv) >= 2 and sys.argv[1] == "--numpy":
         print(json.dumps(time_numpy(sys.argv[2:])))
-    elif len(sys.argv) >= 2:
+    elif len(sys.argv) >= 2 and not sys.argv[-1].startswith("--"):
         main(sys.argv[1:])
     else:
-        sys.exit("usage: bench_table.py JMH_JSON...")
+        sys.exit("usage: bench_table.py [--runs N] [--machine JSON] JMH_JSON...")

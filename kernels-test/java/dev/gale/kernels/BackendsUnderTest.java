@@ -29,6 +29,12 @@ final class BackendsUnderTest {
      */
     static final String EXTRA = "gale.kernels.extra";
 
+    /**
+     * {@code false} tests the CPU backend alone, as the build's second run of the suite does in a JVM
+     * limited to AVX2 (the devices were tested in the first).
+     */
+    static final String DEVICES = "gale.kernels.devices";
+
     /** A backend under test, opened at a given host thread count (0: all cores). */
     record Factory(String name, IntFunction<Backend> open) {
     }
@@ -67,7 +73,8 @@ final class BackendsUnderTest {
     /** Every backend under test; fails when one that {@value #REQUIRE} names is absent. */
     static List<Factory> all() {
         List<Factory> factories = new ArrayList<>(cpu());
-        for (BackendProvider provider : Backends.providers()) {
+        boolean devices = Boolean.parseBoolean(System.getProperty(DEVICES, "true"));
+        for (BackendProvider provider : devices ? Backends.providers() : List.<BackendProvider>of()) {
             if (provider.name().equals("cpu") || provider.name().equals("reference")) {
                 continue;
             }
