@@ -77,7 +77,7 @@ public final class CpuBackend implements Backend {
     /** e.g. {@code cpu (2 threads, vector kernels 512-bit, tile 8x32, L2 1024 KiB, L3 32768 KiB)}. */
     @Override
     public String description() {
-        return "cpu (" + threads + (threads == 1 ? " thread, " : " threads, ") + settings.describe() + ")";
+        return "cpu (" + threads + (threads == 1 ? " thread, " : " threads, ") + settings.describe(kernels) + ")";
     }
 
     @Override

@@ -15,8 +15,9 @@ public final class CpuBackendProvider implements BackendProvider {
 
     @Override
     public List<DeviceDescription> devices() {
+        CpuSettings settings = CpuSettings.ofThisMachine();
         return List.of(new DeviceDescription("cpu",
-                Runtime.getRuntime().availableProcessors() + " cores, " + CpuSettings.ofThisMachine().describe()));
+                Runtime.getRuntime().availableProcessors() + " cores, " + settings.describe(settings.kernels())));
     }
 
     /** {@code device} is empty, or options after a comma (see {@link CpuSettings#parse}). */

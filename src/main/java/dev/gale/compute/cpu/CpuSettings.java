@@ -7,6 +7,7 @@ package dev.gale.compute.cpu;
  * but the first: scalar kernels round differently.
  */
 record CpuSettings(boolean vectorized, MicroTile tile, GemmBlocking blocking) {
+    // tile is the vector kernels'; the scalar kernels have a tile of their own and ignore it.
 
     /** This machine's choices, vector kernels when the JVM has them. */
     static CpuSettings ofThisMachine() {
@@ -75,10 +76,10 @@ record CpuSettings(boolean vectorized, MicroTile tile, GemmBlocking blocking) {
 
     /**
      * e.g. {@code vector kernels 512-bit, tile 8x32, L2 1024 KiB, L3 32768 KiB}: the GEMM micro-tile
-     * in rows by columns of C, the cache sizes the blocking is made for.
+     * of {@code kernels}, made from these settings, in rows by columns of C, and the cache sizes the
+     * blocking is made for.
      */
-    String describe() {
-        Kernels kernels = kernels();
+    String describe(Kernels kernels) {
         return (vectorized ? "vector kernels " + VectorKernels.vectorBits() + "-bit" : "scalar kernels")
                 + ", tile " + kernels.tileRows() + "x" + kernels.tileCols() + ", " + blocking;
     }

@@ -31,6 +31,15 @@ record GemmBlocking(long l2, long l3) {
 
     /** The blocking for this machine's caches, or {@link #FALLBACK} where they cannot be read. */
     static GemmBlocking ofThisMachine() {
+        return Machine.BLOCKING;
+    }
+
+    /** Read once per JVM: every backend opened asks, and the caches do not change. */
+    private static final class Machine {
+        static final GemmBlocking BLOCKING = fromSystem();
+    }
+
+    private static GemmBlocking fromSystem() {
         long l2 = 0;
         long l3 = 0;
         for (int index = 0; Files.isDirectory(CACHES.resolve("index" + index)); index++) {
@@ -58,7 +67,7 @@ record GemmBlocking(long l2, long l3) {
         }
     }
 
-    /** "48K", "2048K", "32M" or a plain number of bytes; -1 if unreadable. */
+    /** "48K", "2048K", "32M" or a plain number of bytes; -1 if unreadable or beyond a long. */
     static long bytes(String size) {
         if (size.isEmpty()) {
             return -1;
@@ -70,8 +79,8 @@ record GemmBlocking(long l2, long l3) {
             default -> 1;
         };
         try {
-            return Long.parseLong(unit == 1 ? size : size.substring(0, size.length() - 1)) * unit;
-        } catch (NumberFormatException e) {
+            return Math.multiplyExact(Long.parseLong(unit == 1 ? size : size.substring(0, size.length() - 1)), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
             return -1;
         }
     }
@@ -82,7 +91,7 @@ record GemmBlocking(long l2, long l3) {
      * rows measured alike, 192 and 384 slower.
      */
     int bandRows(int depth) {
-        return (int) Math.max(1, l2 / (8L * Float.BYTES * depth));
+        return (int) Math.clamp(l2 / (8L * Float.BYTES * depth), 1, Integer.MAX_VALUE);
     }
 
     /**
@@ -93,8 +102,8 @@ record GemmBlocking(long l2, long l3) {
      * touches.
      */
     int bandCols(int rows, int depth) {
-        long floats = l2 * 9 / 10 / Float.BYTES;
-        return (int) Math.max(1, (floats - (long) rows * depth) / (rows + depth));
+        long floats = Math.min(l2, Long.MAX_VALUE / 9) * 9 / 10 / Float.BYTES;
+        return (int) Math.clamp((floats - (long) rows * depth) / (rows + depth), 1, Integer.MAX_VALUE);
     }
 
     /**

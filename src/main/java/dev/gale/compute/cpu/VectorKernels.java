@@ -102,19 +102,15 @@ abstract class VectorKernels extends ScalarKernels {
             for (int step = 0; step < steps; step++) {
                 int at = from + step * stepStride;
                 int to = offset + step * width;
-                int line = 0;
-                for (; line < whole; line += L) {
+                for (int line = 0; line < whole; line += L) {
                     FloatVector.fromArray(F, source, at + line).intoArray(panel, to + line);
                 }
-                if (line < lines) {
+                // Padding first, then the last lines over it.
+                for (int line = whole; line < width; line += L) {
                     zero.intoArray(panel, to + line);
-                    for (; line < lines; line++) {
-                        panel[to + line] = source[at + line];
-                    }
-                    line = whole + L;
                 }
-                for (; line < width; line += L) {
-                    zero.intoArray(panel, to + line);
+                for (int line = whole; line < lines; line++) {
+                    panel[to + line] = source[at + line];
                 }
             }
         } else if (width == F8.length() && lines == width && PACK_VECTORS) {
