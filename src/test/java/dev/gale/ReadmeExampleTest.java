@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Method;
 import java.net.URL;
@@ -11,6 +12,7 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -19,36 +21,65 @@ import javax.tools.ToolProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's Java example, compiled and run as a user would, so the documentation cannot rot. */
+/** The README's Java examples, compiled and run as a user would, so the documentation cannot rot. */
 class ReadmeExampleTest {
 
-    @Test
-    void theReadmeExampleCompilesRunsAndLearns(@TempDir Path dir) throws Exception {
-        String readme = Files.readString(Path.of("README.md"));
-        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(readme);
-        assertTrue(block.find(), "README.md has a java example");
-        Path source = dir.resolve("Spirals.java");
-        Files.writeString(source, block.group(1));
+    @TempDir
+    Path dir;
 
+    @Test
+    void theTrainerExampleCompilesRunsAndLearns() throws Exception {
+        String printed = run(example(0));
+        Matcher accuracy = Pattern.compile("training accuracy (\\d+\\.\\d+)").matcher(printed);
+        assertTrue(accuracy.find(), "the example prints its accuracy");
+        assertTrue(Double.parseDouble(accuracy.group(1)) >= 0.95, printed);
+        assertEquals(4, List.of(printed.split("\n")).stream().filter(l -> l.startsWith("epoch")).count());
+    }
+
+    @Test
+    void theTrainingRunExampleCompilesAndRunsTheJobOnAnyData() throws Exception {
+        Path out = dir.resolve("run");
+        String printed = run(example(1), "spirals", out.toString());
+        Matcher accuracy = Pattern.compile("test accuracy (\\d+\\.\\d+)").matcher(printed);
+        assertTrue(accuracy.find(), printed);
+        assertTrue(Double.parseDouble(accuracy.group(1)) > 0.5, printed);
+        for (String file : new String[] {"model.safetensors", "metrics.csv", "checkpoints/last.safetensors"}) {
+            assertTrue(Files.isRegularFile(out.resolve(file)), file);
+        }
+    }
+
+    private static String example(int index) throws IOException {
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
+        List<String> blocks = new ArrayList<>();
+        while (block.find()) {
+            blocks.add(block.group(1));
+        }
+        assertTrue(blocks.size() > index, "README.md has java example " + (index + 1));
+        return blocks.get(index);
+    }
+
+    /** Compiles {@code source} and runs its main class with {@code args}; what it printed. */
+    private String run(String source, String... args) throws Exception {
+        Matcher name = Pattern.compile("public class (\\w+)").matcher(source);
+        assertTrue(name.find(), "the example has a public class");
+        Path file = dir.resolve(name.group(1) + ".java");
+        Files.writeString(file, source);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         int status = javac.run(null, null, null, "-d", dir.toString(),
-                "-cp", System.getProperty("java.class.path"), source.toString());
+                "-cp", System.getProperty("java.class.path"), file.toString());
         assertEquals(0, status, "the README example compiles");
 
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream out = System.out;
         try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            Method main = loader.loadClass("Spirals").getMethod("main", String[].class);
-            main.invoke(null, (Object) new String[0]);
+            Method main = loader.loadClass(name.group(1)).getMethod("main", String[].class);
+            main.invoke(null, (Object) args);
         } finally {
             System.setOut(out);
         }
         String printed = captured.toString(StandardCharsets.UTF_8);
         out.print(printed);
-        Matcher accuracy = Pattern.compile("training accuracy (\\d+\\.\\d+)").matcher(printed);
-        assertTrue(accuracy.find(), "the example prints its accuracy");
-        assertTrue(Double.parseDouble(accuracy.group(1)) >= 0.95, printed);
-        assertEquals(4, List.of(printed.split("\n")).stream().filter(l -> l.startsWith("epoch")).count());
+        return printed;
     }
 }

@@ -3,9 +3,10 @@ package dev.gale.cli;
 import dev.gale.compute.Backend;
 import dev.gale.compute.Backends;
 import dev.gale.data.DataSpec;
-import dev.gale.nn.Network;
 import java.io.IOException;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Where the data comes from and where the network runs, for every command that reads data. */
 final class DataOptions {
@@ -39,9 +40,26 @@ final class DataOptions {
         return spec;
     }
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /**
+     * The backend of {@code --device}; {@code --threads} beyond the cores is capped, with a note: the
+     * kernels are compute-bound, so extra threads only wait on each other (10,000 ran 40 times slower).
+     */
     Backend open() {
+        if (threads < 0) {
+            throw new IllegalArgumentException("--threads must be 0 (every core) or a positive count, got " + threads);
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        int used = threads;
+        if (threads > cores) {
+            command.commandLine().getErr().printf("gale: --threads %d is more than this machine's %d cores; using %d%n",
+                    threads, cores, cores);
+            used = cores;
+        }
         try {
-            return Backends.open(device, threads);
+            return Backends.open(device, used);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot open device '" + device + "': " + e.getMessage()
                     + tornadoHint());
@@ -55,14 +73,5 @@ final class DataOptions {
                 ? "; this build of Gale has no TornadoVM backend: set TORNADO_SDK to a TornadoVM SDK and run"
                         + " scripts/gale again"
                 : "";
-    }
-
-    /** A model and data that disagree in size are a user mistake, reported before anything runs. */
-    static void checkFits(Network network, int inputs, int outputs, String what) {
-        if (network.inputs() != inputs || network.outputs() != outputs) {
-            throw new IllegalArgumentException("the model takes " + network.inputs() + " inputs and gives "
-                    + network.outputs() + " outputs, but " + what + " has " + inputs + " features and "
-                    + outputs + (outputs == 1 ? " target" : " classes"));
-        }
     }
 }

@@ -4,10 +4,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.gale.compute.Backend;
-import dev.gale.data.ConfusionMatrix;
 import dev.gale.data.Dataset;
-import dev.gale.nn.Loss;
 import dev.gale.nn.Network;
+import dev.gale.train.ConfusionMatrix;
 import dev.gale.train.Evaluation;
 import dev.gale.train.Evaluator;
 import java.io.IOException;
@@ -39,16 +38,12 @@ final class EvaluateCommand implements Callable<Integer> {
         Network network = loaded.model().network();
         Dataset set = loaded.data();
         Evaluation evaluation;
-        ConfusionMatrix confusion = null;
         String device;
         try (Backend backend = input.data.open()) {
             device = backend.description();
             evaluation = Evaluator.evaluate(backend, network, set);
-            if (network.loss() != Loss.MEAN_SQUARED_ERROR) {
-                confusion = ConfusionMatrix.of(Evaluator.predict(backend, network, set.features(), set.rows()),
-                        set.targets(), set.rows(), set.outputs());
-            }
         }
+        ConfusionMatrix confusion = evaluation.confusion();
         PrintWriter out = spec.commandLine().getOut();
         out.println(json ? json(evaluation, confusion, device) : table(loaded, evaluation, confusion, device));
         out.flush();

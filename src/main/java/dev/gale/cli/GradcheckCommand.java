@@ -1,5 +1,7 @@
 package dev.gale.cli;
 
+import dev.gale.compute.Backend;
+import dev.gale.compute.Backends;
 import dev.gale.data.Dataset;
 import dev.gale.data.Synthetic;
 import dev.gale.nn.Network;
@@ -40,8 +42,11 @@ final class GradcheckCommand implements Callable<Integer> {
             architecture.layers = "5,4";
         }
         Dataset data = Synthetic.blobs(4, CLASSES, INPUTS, 2, seed);
-        Network network = architecture.build(INPUTS, CLASSES, seed);
-        GradientCheck.Result result = GradientCheck.run(network, data, epsilon);
+        Network network = architecture.architecture().build(INPUTS, CLASSES, seed);
+        GradientCheck.Result result;
+        try (Backend reference = Backends.open("reference", 0)) {
+            result = GradientCheck.run(reference, network, data, epsilon);
+        }
         boolean ok = result.relativeDifference() < TOLERANCE;
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "gradcheck %s on %d examples: relative difference %.3e, max absolute %.3e over %d parameters: %s%n",

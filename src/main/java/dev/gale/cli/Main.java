@@ -27,7 +27,15 @@ public final class Main {
     }
 
     static int run(String... args) {
-        return commandLine().execute(args);
+        CommandLine cli = commandLine();
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands only Exceptions to the handler below; an Error reaches here.
+            cli.getErr().println("gale: error: " + message(e));
+            cli.getErr().flush();
+            return FAILED;
+        }
     }
 
     static CommandLine commandLine() {
@@ -37,7 +45,7 @@ public final class Main {
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             PrintWriter err = line.getErr();
             err.println("gale: error: " + message(e));
-            if (parsed.matchedOption("--debug") != null) {
+            if (debug(parsed)) {
                 e.printStackTrace(err);
             }
             err.flush();
@@ -51,6 +59,16 @@ public final class Main {
             return e.getCommandLine().getCommandSpec().exitCodeOnInvalidInput();
         });
         return cli;
+    }
+
+    /** --debug may follow the subcommand too ({@code gale train --debug}), where its own parse result holds it. */
+    private static boolean debug(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult part = parsed; part != null; part = part.subcommand()) {
+            if (part.hasMatchedOption("--debug")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The one line a user sees; an unexpected failure names its type, since its message may be empty. */

@@ -44,7 +44,7 @@ final class ModelInput {
             default -> throw new IllegalArgumentException("--part must be test or train, got '" + part + "'");
         };
         String name = part.equals("test") && source.test() == null ? "all" : part;
-        DataOptions.checkFits(loaded.network(), set.inputs(), set.outputs(), "the data " + data.data);
+        loaded.network().requireFits(set.inputs(), set.outputs(), "the data " + data.data);
         return new Loaded(loaded, loaded.normalization().apply(set), source.description() + ", " + name + " examples");
     }
 }

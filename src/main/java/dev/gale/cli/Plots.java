@@ -1,7 +1,8 @@
 package dev.gale.cli;
 
-import dev.gale.data.ConfusionMatrix;
 import dev.gale.io.AtomicFile;
+import dev.gale.run.TrainingRun;
+import dev.gale.train.ConfusionMatrix;
 import dev.gale.train.EpochReport;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -61,7 +62,7 @@ final class Plots {
         boolean marked = keptEpoch >= 0 && keptEpoch < reports.size() - 1;
         XYChart accuracy = chart(marked ? "Accuracy; saved weights: epoch " + (keptEpoch + 1) + " (line)" : "Accuracy",
                 "accuracy");
-        series(accuracy, "training (first " + String.format("%,d", TrainCommand.ACCURACY_SAMPLE) + " examples)", epochs, trainAcc);
+        series(accuracy, "training (first " + String.format("%,d", TrainingRun.ACCURACY_SAMPLE) + " examples)", epochs, trainAcc);
         series(accuracy, "validation", epochs, valAcc);
         accuracy.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         if (marked) {

@@ -1,15 +1,19 @@
 package dev.gale.cli;
 
 import dev.gale.compute.Backend;
-import dev.gale.data.Classes;
+import dev.gale.data.DataSpec;
 import dev.gale.data.Dataset;
 import dev.gale.io.AtomicFile;
+import dev.gale.io.OutputPaths;
 import dev.gale.nn.Network;
+import dev.gale.train.Classes;
 import dev.gale.train.Evaluator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -32,7 +36,11 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        AtomicFile.checkWritable(out);
+        List<OutputPaths.Named> inputs = new ArrayList<>(List.of(new OutputPaths.Named("--model", input.model)));
+        for (Path file : DataSpec.files(DataOptions.required(input.data.data))) {
+            inputs.add(new OutputPaths.Named("--data", file));
+        }
+        OutputPaths.check(inputs, List.of(new OutputPaths.Named("--out", out)));
         ModelInput.Loaded loaded = input.load(true);
         Network network = loaded.model().network();
         Dataset set = loaded.data();

@@ -1,31 +1,16 @@
 package dev.gale.cli;
 
-import com.google.gson.Gson;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import dev.gale.compute.Backend;
-import dev.gale.data.ConfusionMatrix;
-import dev.gale.data.DataSpec;
-import dev.gale.data.Dataset;
-import dev.gale.data.Normalization;
-import dev.gale.io.AtomicFile;
-import dev.gale.io.CheckpointFile;
-import dev.gale.io.ModelFile;
-import dev.gale.nn.Loss;
-import dev.gale.nn.Network;
+import dev.gale.io.OutputPaths;
+import dev.gale.run.TrainSettings;
+import dev.gale.run.TrainingRun;
+import dev.gale.train.EpochReport;
 import dev.gale.train.Evaluation;
-import dev.gale.train.Evaluator;
-import dev.gale.train.Optimizer;
-import dev.gale.train.Schedule;
-import dev.gale.train.Trainer;
-import dev.gale.train.TrainingDivergedException;
 import dev.gale.train.TrainingHistory;
-import dev.gale.train.TrainingState;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -38,10 +23,6 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, description = "Trains a network and saves it as a safetensors model.")
 final class TrainCommand implements Callable<Integer> {
-
-    /** Training examples whose accuracy is measured after each epoch: enough for a curve, cheap next to an epoch. */
-    static final int ACCURACY_SAMPLE = 10_000;
-    private static final Gson GSON = new Gson();
 
     @Mixin
     DataOptions data;
@@ -122,198 +103,115 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
-        CheckpointFile.Checkpoint checkpoint = resume == null ? null : CheckpointFile.load(resume);
-        TrainSettings settings = checkpoint == null ? settings() : settingsOf(checkpoint);
-        for (Path file : new Path[] {this.out, plot, log}) {
-            AtomicFile.checkWritable(file);
+        TrainingRun.Outputs outputs = TrainingRun.Outputs.of(this.out).log(log).others(plotOutputs());
+        if (checkpointDir != null) {
+            outputs = outputs.checkpointIn(checkpointDir);
         }
-        Path checkpointFile = checkpointFile();
-        DataSpec.Source source = DataSpec.load(DataOptions.required(settings.data()), settings.labelColumn(), 0,
-                settings.seed());
-        Dataset train = source.train();
-        Dataset validation = null;
-        if (settings.valSplit() > 0) {
-            Dataset[] parts = train.holdOut(settings.valSplit(), settings.seed());
-            train = parts[0];
-            validation = parts[1];
-        }
-        Network network;
-        Normalization normalization;
-        if (checkpoint != null || settings.init() != null) {
-            ModelFile.Model model = checkpoint != null ? checkpoint.model() : ModelFile.load(Path.of(settings.init()));
-            network = model.network();
-            normalization = model.normalization();
+        TrainingRun run;
+        if (resume != null) {
+            run = TrainingRun.resume(resume, outputs);
+            out.println("gale: resuming " + resume + " after epoch " + run.resumedAfter()
+                    + "; the run's settings come from the checkpoint");
         } else {
-            network = architecture(settings).build(train.inputs(), train.outputs(), settings.seed());
-            normalization = Normalization.fit(Normalization.Kind.parse(settings.normalize()), train);
+            run = TrainingRun.start(settings(), outputs);
         }
-        DataOptions.checkFits(network, train.inputs(), train.outputs(), "the data " + settings.data());
-        train = normalization.apply(train);
-        validation = validation == null ? null : normalization.apply(validation);
-        Dataset test = source.test() == null ? null : normalization.apply(source.test());
-        boolean classifier = network.loss() != Loss.MEAN_SQUARED_ERROR;
+        TrainSettings settings = run.settings();
+        Progress progress = new Progress(out, Progress.isTerminal(), settings.epochs());
+        TrainingRun.Listener listener = new TrainingRun.Listener() {
+            @Override
+            public void started(TrainingRun.Start start) {
+                out.printf(Locale.ROOT, "gale: %s (%,d parameters) on %s: %d training, %s validation, %s test examples%n",
+                        start.network(), start.network().parameterCount(), start.data(), start.trainingRows(),
+                        count(start.validationRows()), count(start.testRows()));
+                out.printf("gale: %s, %s, batch %d, %d epochs on %s%n", settings.optimizer(), settings.schedule(),
+                        settings.batch(), settings.epochs(), start.backend());
+            }
 
-        out.printf("gale: %s on %s: %d training, %s validation, %s test examples%n", network, source.description(),
-                train.rows(), validation == null ? "no" : validation.rows(), test == null ? "no" : test.rows());
+            @Override
+            public void step(int epoch, int done, int rows, float loss) {
+                progress.step(epoch, done, rows, loss);
+            }
+
+            @Override
+            public void epochDone(EpochReport report) {
+                progress.epochDone(report);
+            }
+        };
+        TrainingRun.Result result;
         try (Backend backend = data.open()) {
-            out.printf("gale: %s, %s, batch %d, %d epochs on %s%n", settings.optimizer(), settings.schedule(),
-                    settings.batch(), settings.epochs(), backend.description());
-            Progress progress = new Progress(out, Progress.isTerminal(), settings.epochs());
-            TrainingState[] last = {checkpoint == null ? null : checkpoint.state()};
-            Trainer trainer = Trainer.builder(backend)
-                    .optimizer(optimizer(settings)).schedule(schedule(settings.schedule()))
-                    .batchSize(settings.batch()).epochs(settings.epochs()).earlyStopping(settings.earlyStop())
-                    .seed(settings.seed()).shuffle(settings.shuffle())
-                    .trainingAccuracy(classifier ? ACCURACY_SAMPLE : 0)
-                    .progress(progress)
-                    .listener(progress::epochDone)
-                    .checkpoints(state -> {
-                        last[0] = state;
-                        saveCheckpoint(checkpointFile, network, normalization, state, settings);
-                    })
-                    .build();
-            TrainingHistory history;
-            CountDownLatch saved = new CountDownLatch(1);
+            CountDownLatch finished = new CountDownLatch(1);
             Thread onInterrupt = new Thread(() -> {
-                trainer.requestStop();
-                awaitQuietly(saved);
+                run.requestStop();
+                awaitQuietly(finished);
             });
             Runtime.getRuntime().addShutdownHook(onInterrupt);
             try {
-                history = trainer.fit(network, train, validation, checkpoint == null ? null : checkpoint.state());
-                if (history.interrupted()) {
+                result = run.run(backend, listener);
+                if (result.interrupted()) {
+                    // Said before the latch opens: once it does, a Ctrl-C's JVM exits.
                     progress.clear();
-                    out.println(last[0] == null
+                    int epochs = result.history().epochs().size();
+                    out.println(epochs == 0
                             ? "gale: interrupted in the first epoch; nothing to save"
-                            : "gale: interrupted after epoch " + last[0].epochsDone() + "; continue with: gale train --resume "
-                            + checkpointFile);
+                            : "gale: interrupted after epoch " + epochs + "; continue with: gale train --resume "
+                            + outputs.checkpoint() + " --out " + outputs.model());
                     out.flush();
                     return Main.INTERRUPTED;
                 }
-            } catch (TrainingDivergedException e) {
+            } catch (RuntimeException | IOException e) {
                 progress.clear();
-                throw new TrainingDivergedException(e.getMessage() + (last[0] != null
-                        ? "; the checkpoint of epoch " + last[0].epochsDone() + " is " + checkpointFile : "")
-                        + "; nothing was saved to " + this.out);
-            } catch (UncheckedIOException e) {
-                progress.clear();
-                throw e.getCause();
+                throw e;
             } finally {
-                saved.countDown();
+                finished.countDown();
                 removeHook(onInterrupt);
             }
-            ModelFile.save(this.out, network, normalization);
-            Dataset evaluated = test != null ? test : validation != null ? validation : train;
-            String evaluatedName = test != null ? "test" : validation != null ? "validation" : "training";
-            Evaluation result = Evaluator.evaluate(backend, network, evaluated);
-            out.printf("gale: %s after %d epochs%s in %s%n", history.stoppedEarly() ? "stopped early" : "done",
-                    history.epochs().size(), settings.earlyStop() > 0 ? ", keeping the weights of epoch "
-                            + (history.bestEpoch() + 1) + " (best validation loss)" : "",
-                    Progress.duration(totalNanos(history)));
-            out.printf(Locale.ROOT, "gale: %s loss %.4f%s on %d examples%n", evaluatedName, result.loss(),
-                    classifier ? String.format(Locale.ROOT, ", %s accuracy %.4f", evaluatedName, result.accuracy()) : "",
-                    result.examples());
-            out.println("gale: model saved to " + this.out);
-            if (log != null) {
-                MetricsLog.write(log, history.epochs());
-                out.println("gale: metrics written to " + log);
-            }
-            if (plot != null) {
-                Plots.curves(plot, history.epochs(), network.toString(), history.bestEpoch());
-                out.println("gale: curves plotted to " + plot);
-                if (classifier) {
-                    float[] outputs = Evaluator.predict(backend, network, evaluated.features(), evaluated.rows());
-                    ConfusionMatrix confusion = ConfusionMatrix.of(outputs, evaluated.targets(), evaluated.rows(),
-                            evaluated.outputs());
-                    Path confusionPlot = Plots.confusionPath(plot);
-                    Plots.confusion(confusionPlot, confusion, evaluatedName + " set, accuracy "
-                            + String.format(Locale.ROOT, "%.4f", confusion.accuracy()));
-                    out.println("gale: confusion matrix plotted to " + confusionPlot);
-                }
+        }
+        TrainingHistory history = result.history();
+        Evaluation evaluation = result.evaluation();
+        String part = result.evaluatedPart();
+        boolean classifier = evaluation.confusion() != null;
+        out.printf("gale: %s after %d epochs%s in %s%n", history.stoppedEarly() ? "stopped early" : "done",
+                history.epochs().size(), settings.earlyStop() > 0 ? ", keeping the weights of epoch "
+                        + (history.bestEpoch() + 1) + " (best validation loss)" : "",
+                Progress.duration(totalNanos(history)));
+        out.printf(Locale.ROOT, "gale: %s loss %.4f%s on %d examples%n", part, evaluation.loss(),
+                classifier ? String.format(Locale.ROOT, ", %s accuracy %.4f", part, evaluation.accuracy()) : "",
+                evaluation.examples());
+        if (result.noBetterThanConstant()) {
+            out.println("gale: warning: the model predicts no better than a constant on the " + part
+                    + " set; check the learning rate and the data");
+        }
+        out.println("gale: model saved to " + this.out);
+        if (log != null) {
+            out.println("gale: metrics written to " + log);
+        }
+        if (plot != null) {
+            Plots.curves(plot, history.epochs(), result.network().toString(), history.bestEpoch());
+            out.println("gale: curves plotted to " + plot);
+            if (classifier) {
+                Path confusionPlot = Plots.confusionPath(plot);
+                Plots.confusion(confusionPlot, evaluation.confusion(), part + " set, accuracy "
+                        + String.format(Locale.ROOT, "%.4f", evaluation.accuracy()));
+                out.println("gale: confusion matrix plotted to " + confusionPlot);
             }
         }
         return 0;
     }
 
-    private TrainSettings settings() {
+    private List<OutputPaths.Named> plotOutputs() {
+        return plot == null ? List.of() : List.of(new OutputPaths.Named("--plot", plot),
+                new OutputPaths.Named("--plot's confusion matrix", Plots.confusionPath(plot)));
+    }
+
+    TrainSettings settings() {
         return new TrainSettings(data.data, data.labelColumn, valSplit, normalize, architecture.layers,
                 architecture.activation, architecture.output, architecture.loss, architecture.l2, optimizer, lr,
                 momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, !noShuffle,
                 init == null ? null : init.toString());
     }
 
-    private TrainSettings settingsOf(CheckpointFile.Checkpoint checkpoint) throws IOException {
-        JsonElement json = checkpoint.settings().get("train");
-        if (json == null) {
-            throw new IOException(resume + " was not written by gale train: it has no training settings");
-        }
-        spec.commandLine().getOut().println("gale: resuming " + resume + " after epoch "
-                + checkpoint.state().epochsDone() + "; the run's settings come from the checkpoint");
-        return GSON.fromJson(json, TrainSettings.class);
-    }
-
-    private Path checkpointFile() throws IOException {
-        if (checkpointDir == null) {
-            Path folder = out.toAbsolutePath().getParent();
-            return folder.resolve(out.getFileName() + ".checkpoint.safetensors");
-        }
-        try {
-            Files.createDirectories(checkpointDir);
-        } catch (IOException e) {
-            throw new IOException("cannot create the checkpoint folder " + checkpointDir + ": " + e.getMessage());
-        }
-        return checkpointDir.resolve("last.safetensors");
-    }
-
-    private static void saveCheckpoint(Path file, Network network, Normalization normalization, TrainingState state,
-                                       TrainSettings settings) {
-        JsonObject json = new JsonObject();
-        json.add("train", GSON.toJsonTree(settings));
-        try {
-            CheckpointFile.save(file, network, normalization, state, json);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static ArchitectureOptions architecture(TrainSettings s) {
-        ArchitectureOptions a = new ArchitectureOptions();
-        a.layers = s.layers();
-        a.activation = s.activation();
-        a.output = s.output();
-        a.loss = s.loss();
-        a.l2 = s.l2();
-        return a;
-    }
-
-    static Optimizer optimizer(TrainSettings s) {
-        return switch (s.optimizer()) {
-            case "sgd" -> Optimizer.sgd(s.lr());
-            case "momentum" -> Optimizer.momentum(s.lr(), s.momentum());
-            case "nesterov" -> Optimizer.nesterov(s.lr(), s.momentum());
-            case "adam" -> Optimizer.adam(s.lr());
-            case "adamw" -> Optimizer.adamW(s.lr(), s.weightDecay());
-            case "cg" -> Optimizer.conjugateGradient();
-            default -> throw new IllegalArgumentException("unknown --optimizer '" + s.optimizer()
-                    + "'; use sgd, momentum, nesterov, adam, adamw or cg");
-        };
-    }
-
-    static Schedule schedule(String text) {
-        String[] parts = text.split(":");
-        return switch (parts[0]) {
-            case "constant" -> Schedule.constant();
-            case "cosine" -> Schedule.cosine(parts.length > 1 ? ArchitectureOptions.parseDouble(parts[1], "--schedule cosine:FLOOR") : 0);
-            case "step" -> {
-                if (parts.length != 3) {
-                    throw new IllegalArgumentException("--schedule step needs step:EVERY:GAMMA, e.g. step:5:0.5");
-                }
-                yield Schedule.step(ArchitectureOptions.parseInt(parts[1], "--schedule step:EVERY"),
-                        ArchitectureOptions.parseDouble(parts[2], "--schedule step:EVERY:GAMMA"));
-            }
-            default -> throw new IllegalArgumentException("unknown --schedule '" + text
-                    + "'; use constant, cosine[:FLOOR] or step:EVERY:GAMMA");
-        };
+    private static String count(int rows) {
+        return rows == 0 ? "no" : String.valueOf(rows);
     }
 
     private static long totalNanos(TrainingHistory history) {

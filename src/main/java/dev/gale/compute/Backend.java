@@ -21,6 +21,27 @@ public interface Backend extends AutoCloseable {
     void read(Buffer source, float[] target);
 
     /**
+     * {@link #write} at the backend's own precision: values the reference backend keeps in float64
+     * arrive unrounded; a float32 backend rounds them.
+     */
+    default void writeDoubles(Buffer target, double[] source) {
+        float[] values = new float[source.length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) source[i];
+        }
+        write(target, values);
+    }
+
+    /** {@link #read} at the backend's own precision, for gradient checks. */
+    default void readDoubles(Buffer source, double[] target) {
+        float[] values = new float[target.length];
+        read(source, values);
+        for (int i = 0; i < values.length; i++) {
+            target[i] = values[i];
+        }
+    }
+
+    /**
      * Prepares a plan for repeated execution. All validation and all allocation happen here, so that
      * running the compiled plan in a steady state allocates nothing.
      */

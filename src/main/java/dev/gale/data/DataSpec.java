@@ -30,6 +30,10 @@ public final class DataSpec {
     }
 
     private static final long TEST_SEED_OFFSET = 1_000_003;
+    /** The name endings of training images and labels, then test images and labels, in an IDX folder. */
+    private static final List<String[]> IDX_STEMS = List.of(new String[] {"train-images-idx3-ubyte"},
+            new String[] {"train-labels-idx1-ubyte"}, new String[] {"t10k-images-idx3-ubyte", "test-images-idx3-ubyte"},
+            new String[] {"t10k-labels-idx1-ubyte", "test-labels-idx1-ubyte"});
 
     private DataSpec() {
     }
@@ -69,11 +73,30 @@ public final class DataSpec {
         throw new DataFormatException(spec + " is neither a folder of IDX files nor a .csv file");
     }
 
+    /** The files {@link #load} reads for {@code spec}: none for a synthetic set. */
+    public static List<Path> files(String spec) throws IOException {
+        if (Synthetic.NAMES.contains(spec.toLowerCase(Locale.ROOT))) {
+            return List.of();
+        }
+        Path path = Path.of(spec);
+        if (Files.isDirectory(path)) {
+            List<Path> files = new ArrayList<>();
+            for (String[] stems : IDX_STEMS) {
+                Path file = find(path, stems);
+                if (file != null) {
+                    files.add(file);
+                }
+            }
+            return files;
+        }
+        return Files.exists(path) ? List.of(path) : List.of();
+    }
+
     private static Source idxFolder(Path folder, int classes) throws IOException {
-        Path trainImages = find(folder, "train-images-idx3-ubyte");
-        Path trainLabels = find(folder, "train-labels-idx1-ubyte");
-        Path testImages = find(folder, "t10k-images-idx3-ubyte", "test-images-idx3-ubyte");
-        Path testLabels = find(folder, "t10k-labels-idx1-ubyte", "test-labels-idx1-ubyte");
+        Path trainImages = find(folder, IDX_STEMS.get(0));
+        Path trainLabels = find(folder, IDX_STEMS.get(1));
+        Path testImages = find(folder, IDX_STEMS.get(2));
+        Path testLabels = find(folder, IDX_STEMS.get(3));
         if (trainImages == null || trainLabels == null) {
             throw new DataFormatException(folder + " has no train-images-idx3-ubyte[.gz] and "
                     + "train-labels-idx1-ubyte[.gz] files");

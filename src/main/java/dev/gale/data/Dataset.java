@@ -50,17 +50,22 @@ public record Dataset(float[] features, float[] targets, int rows, int inputs, i
                     + " rows; choose a fraction in (0, 1) that leaves rows on both sides");
         }
         int[] order = new int[rows];
-        for (int i = 0; i < rows; i++) {
+        shuffle(order, seed);
+        return new Dataset[] {rows(order, 0, rows - held), rows(order, rows - held, rows)};
+    }
+
+    /** Fills {@code order} with a permutation of its indices that depends only on {@code seed}. */
+    public static void shuffle(int[] order, long seed) {
+        for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
         SplittableRandom random = new SplittableRandom(seed);
-        for (int i = rows - 1; i > 0; i--) {
+        for (int i = order.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             int swap = order[i];
             order[i] = order[j];
             order[j] = swap;
         }
-        return new Dataset[] {rows(order, 0, rows - held), rows(order, rows - held, rows)};
     }
 
     private Dataset rows(int[] order, int from, int to) {

@@ -1,9 +1,13 @@
 package dev.gale.data;
 
+import java.util.Set;
 import java.util.SplittableRandom;
 
 /** Small generated problems for demos and tests; every one is a function of its seed. */
 public final class Synthetic {
+
+    /** What {@code --data} calls them. */
+    public static final Set<String> NAMES = Set.of("xor", "spirals", "blobs");
 
     private Synthetic() {
     }

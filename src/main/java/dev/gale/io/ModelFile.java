@@ -13,7 +13,6 @@ import dev.gale.nn.Network;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -53,7 +52,7 @@ public final class ModelFile {
     }
 
     /** The tensors of {@code network}'s parameters, named {@code prefix}N.weight and {@code prefix}N.bias. */
-    static Map<String, Safetensors.Tensor> tensors(Network network, String prefix) {
+    public static Map<String, Safetensors.Tensor> tensors(Network network, String prefix) {
         Map<String, Safetensors.Tensor> tensors = new LinkedHashMap<>();
         for (int l = 0; l < network.layers().size(); l++) {
             int rows = network.layers().get(l).linearUnits();
@@ -64,7 +63,7 @@ public final class ModelFile {
         return tensors;
     }
 
-    static Map<String, String> metadata(Network network, Normalization normalization) {
+    public static Map<String, String> metadata(Network network, Normalization normalization) {
         JsonObject model = new JsonObject();
         model.addProperty("version", VERSION);
         model.addProperty("inputs", network.inputs());
@@ -75,7 +74,7 @@ public final class ModelFile {
                 case Layer.Dense d -> {
                     json.addProperty("type", "dense");
                     json.addProperty("units", d.units());
-                    json.addProperty("activation", activationName(d.activation()));
+                    json.addProperty("activation", d.activation().label());
                     if (d.activation().function() == Activation.Function.LEAKY_RELU) {
                         json.addProperty("slope", d.activation().slope());
                     }
@@ -89,7 +88,7 @@ public final class ModelFile {
             layers.add(json);
         }
         model.add("layers", layers);
-        model.addProperty("loss", lossName(network.loss()));
+        model.addProperty("loss", network.loss().label());
         model.addProperty("l2", network.l2());
         JsonObject norm = new JsonObject();
         norm.addProperty("kind", normalization.kind().id());
@@ -102,7 +101,7 @@ public final class ModelFile {
         return metadata;
     }
 
-    static Model fromContents(Path file, Safetensors.Contents contents) throws ModelFormatException {
+    public static Model fromContents(Path file, Safetensors.Contents contents) throws ModelFormatException {
         String json = contents.metadata().get(KEY);
         if (json == null) {
             throw new ModelFormatException(file + " is a safetensors file but not a Gale model (no '" + KEY
@@ -120,14 +119,14 @@ public final class ModelFile {
                 JsonObject layer = element.getAsJsonObject();
                 int units = layer.get("units").getAsInt();
                 switch (layer.get("type").getAsString()) {
-                    case "dense" -> builder.dense(units, parseActivation(layer.get("activation").getAsString(),
+                    case "dense" -> builder.dense(units, Activation.parse(layer.get("activation").getAsString(),
                             layer.has("slope") ? layer.get("slope").getAsDouble() : Activation.DEFAULT_LEAKY_SLOPE));
                     case "maxout" -> builder.maxout(units, layer.get("pieces").getAsInt());
                     default -> throw new ModelFormatException(file + ": unknown layer type "
                             + layer.get("type").getAsString());
                 }
             }
-            Network network = builder.loss(parseLoss(model.get("loss").getAsString()))
+            Network network = builder.loss(Loss.parse(model.get("loss").getAsString()))
                     .l2(model.get("l2").getAsDouble()).build();
             JsonObject norm = model.getAsJsonObject("normalization");
             Normalization normalization = new Normalization(Normalization.Kind.parse(norm.get("kind").getAsString()),
@@ -142,7 +141,7 @@ public final class ModelFile {
     }
 
     /** Fills {@code network}'s parameters from the tensors named {@code prefix}N.weight and .bias. */
-    static void readParameters(Path file, Safetensors.Contents contents, Network network, String prefix)
+    public static void readParameters(Path file, Safetensors.Contents contents, Network network, String prefix)
             throws ModelFormatException {
         for (int l = 0; l < network.layers().size(); l++) {
             copy(file, contents, prefix + l + ".weight", network.weights(l));
@@ -158,42 +157,6 @@ public final class ModelFile {
                     : " has " + tensor.data().length + " values; the architecture needs " + target.length));
         }
         System.arraycopy(tensor.data(), 0, target, 0, target.length);
-    }
-
-    public static String activationName(Activation activation) {
-        return activation.function().name().toLowerCase(Locale.ROOT).replace('_', '-');
-    }
-
-    /** relu, sigmoid, tanh, leaky-relu (with {@code slope}), softmax or identity. */
-    public static Activation parseActivation(String name, double slope) {
-        return switch (name) {
-            case "relu" -> Activation.RELU;
-            case "sigmoid" -> Activation.SIGMOID;
-            case "tanh" -> Activation.TANH;
-            case "leaky-relu" -> Activation.leakyRelu(slope);
-            case "softmax" -> Activation.SOFTMAX;
-            case "identity" -> Activation.IDENTITY;
-            default -> throw new IllegalArgumentException("unknown activation '" + name
-                    + "'; use relu, sigmoid, tanh, leaky-relu, softmax or identity");
-        };
-    }
-
-    public static String lossName(Loss loss) {
-        return switch (loss) {
-            case SOFTMAX_CROSS_ENTROPY -> "softmax-ce";
-            case LOGISTIC -> "logistic";
-            case MEAN_SQUARED_ERROR -> "mse";
-        };
-    }
-
-    /** softmax-ce, logistic or mse. */
-    public static Loss parseLoss(String name) {
-        return switch (name) {
-            case "softmax-ce" -> Loss.SOFTMAX_CROSS_ENTROPY;
-            case "logistic" -> Loss.LOGISTIC;
-            case "mse" -> Loss.MEAN_SQUARED_ERROR;
-            default -> throw new IllegalArgumentException("unknown loss '" + name + "'; use softmax-ce, logistic or mse");
-        };
     }
 
     private static JsonArray floats(float[] values) {

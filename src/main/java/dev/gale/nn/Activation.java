@@ -1,5 +1,7 @@
 package dev.gale.nn;
 
+import java.util.Locale;
+
 /**
  * A layer's activation g. {@code slope} is Leaky ReLU's negative-side slope and 0 for the others.
  */
@@ -32,10 +34,29 @@ public record Activation(Function function, double slope) {
         return new Activation(Function.LEAKY_RELU, slope);
     }
 
+    /** The function's one spelling, on the command line and in model files: e.g. {@code leaky-relu}. */
+    public String label() {
+        return function.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The activation spelled {@code label}; {@code slope} is used by leaky-relu only. */
+    public static Activation parse(String label, double slope) {
+        return switch (label) {
+            case "relu" -> RELU;
+            case "sigmoid" -> SIGMOID;
+            case "tanh" -> TANH;
+            case "leaky-relu" -> leakyRelu(slope);
+            case "softmax" -> SOFTMAX;
+            case "identity" -> IDENTITY;
+            default -> throw new IllegalArgumentException("unknown activation '" + label
+                    + "'; use relu, sigmoid, tanh, leaky-relu, softmax or identity");
+        };
+    }
+
     @Override
     public String toString() {
         return function == Function.LEAKY_RELU
                 ? "leaky-relu(" + slope + ")"
-                : function.name().toLowerCase(java.util.Locale.ROOT);
+                : label();
     }
 }

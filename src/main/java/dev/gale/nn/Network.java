@@ -105,6 +105,35 @@ public final class Network {
         return inputs == other.inputs && layers.equals(other.layers);
     }
 
+    /** The first parameter that is NaN or infinite, as {@code layer L weight I}; null when all are finite. */
+    public String firstNonFinite() {
+        for (int l = 0; l < layers.size(); l++) {
+            for (int i = 0; i < weights[l].length; i++) {
+                if (!Float.isFinite(weights[l][i])) {
+                    return "layer " + l + " weight " + i + " (" + weights[l][i] + ")";
+                }
+            }
+            for (int i = 0; i < biases[l].length; i++) {
+                if (!Float.isFinite(biases[l][i])) {
+                    return "layer " + l + " bias " + i + " (" + biases[l][i] + ")";
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Refuses data {@code what} of {@code inputs} features and {@code outputs} targets that this
+     * network cannot take: a user mistake, reported before anything runs.
+     */
+    public void requireFits(int inputs, int outputs, String what) {
+        if (inputs != this.inputs || outputs != outputs()) {
+            throw new IllegalArgumentException("the model takes " + this.inputs + " inputs and gives " + outputs()
+                    + " outputs, but " + what + " has " + inputs + " features and " + outputs
+                    + (outputs == 1 ? " target" : " classes"));
+        }
+    }
+
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder().append(inputs);
@@ -114,7 +143,7 @@ public final class Network {
                 case Layer.Maxout m -> m.units() + " maxout(" + m.pieces() + ")";
             });
         }
-        text.append(", ").append(loss.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        text.append(", ").append(loss.label());
         if (l2 > 0) {
             text.append(", l2 ").append(l2);
         }
@@ -202,15 +231,38 @@ public final class Network {
             Activation.Function out = ((Layer.Dense) layers.getLast()).activation().function();
             switch (loss) {
                 case SOFTMAX_CROSS_ENTROPY -> require(out == Activation.Function.SOFTMAX,
-                        "softmax cross-entropy needs a softmax output layer, got " + out.name().toLowerCase());
+                        "softmax cross-entropy needs a softmax output layer, got " + out.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
                 case LOGISTIC -> require(out == Activation.Function.SIGMOID,
-                        "the logistic loss needs sigmoid outputs, got " + out.name().toLowerCase());
+                        "the logistic loss needs sigmoid outputs, got " + out.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
                 case MEAN_SQUARED_ERROR -> require(out != Activation.Function.SOFTMAX,
                         "a softmax output goes with softmax cross-entropy, not mean squared error");
             }
             if (out == Activation.Function.SOFTMAX) {
                 require(layers.getLast().units() >= 2, "a softmax output needs at least 2 units");
             }
+            requireRoom();
+        }
+
+        /**
+         * Refuses a network whose parameters cannot be allocated: a layer beyond a Java array's
+         * 2^31 - 1 elements, or more float32 parameters than the heap holds. Checked before
+         * allocating, so that a typo in a width is one line, not an OutOfMemoryError.
+         */
+        private void requireRoom() {
+            long parameters = 0;
+            for (int l = 0; l < layers.size(); l++) {
+                Layer layer = layers.get(l);
+                long linear = layer instanceof Layer.Maxout m ? (long) m.units() * m.pieces() : layer.units();
+                long fanIn = l == 0 ? inputs : layers.get(l - 1).units();
+                require(linear * fanIn < Integer.MAX_VALUE, "layer " + l + " would have " + linear * fanIn
+                        + " weights, more than a Java array holds (2^31 - 1): use fewer units or pieces");
+                parameters += (fanIn + 1) * linear;
+            }
+            long heap = Runtime.getRuntime().maxMemory();
+            require(parameters * Float.BYTES < heap, String.format(java.util.Locale.ROOT, "the network has %,d "
+                    + "parameters (%.1f GiB as float32), more than the Java heap's %.1f GiB: use fewer units, or "
+                    + "give Java more heap with JAVA_OPTS=-Xmx...", parameters, parameters * 4.0 / (1L << 30),
+                    heap / (double) (1L << 30)));
         }
 
         private static void require(boolean condition, String message) {

@@ -2,7 +2,6 @@ package dev.gale.train;
 
 import dev.gale.compute.CompiledPlan;
 import dev.gale.compute.StepPlan;
-import dev.gale.data.Classes;
 import dev.gale.data.Dataset;
 import dev.gale.nn.Loss;
 import java.util.Arrays;
@@ -27,10 +26,10 @@ final class BatchRunner {
     }
 
     Evaluation evaluate(Dataset data) {
-        checkShape(data.inputs(), data.outputs());
+        r.network.requireFits(data.inputs(), data.outputs(), "the data");
         int outputs = r.network.outputs();
         double total = 0;
-        long correct = 0;
+        ConfusionMatrix confusion = r.network.loss() == Loss.MEAN_SQUARED_ERROR ? null : ConfusionMatrix.empty(outputs);
         for (int start = 0; start < data.rows(); start += r.maxRows) {
             int rows = Math.min(r.maxRows, data.rows() - start);
             r.backend.write(r.input, Arrays.copyOfRange(data.features(), start * data.inputs(), (start + rows) * data.inputs()));
@@ -39,13 +38,14 @@ final class BatchRunner {
             plan(lossPlans, rows, StepPlanner::dataLoss).run();
             r.backend.read(r.loss, loss);
             total += (double) loss[0] * rows;
-            float[] predictions = new float[rows * outputs];
-            r.backend.read(r.output(), predictions);
-            correct += Classes.matches(predictions, targets, rows, outputs);
+            if (confusion != null) {
+                float[] predictions = new float[rows * outputs];
+                r.backend.read(r.output(), predictions);
+                confusion.add(predictions, targets, rows, outputs);
+            }
         }
         double cost = total / data.rows() + penalty(data.rows());
-        double accuracy = r.network.loss() == Loss.MEAN_SQUARED_ERROR ? Double.NaN : (double) correct / data.rows();
-        return new Evaluation(cost, accuracy, data.rows());
+        return new Evaluation(cost, confusion == null ? Double.NaN : confusion.accuracy(), data.rows(), confusion);
     }
 
     /** Network outputs [rows, outputs] for features [rows, inputs]. */
@@ -82,12 +82,5 @@ final class BatchRunner {
     private CompiledPlan plan(Map<Integer, CompiledPlan> cache, int rows,
                               BiFunction<ResidentNetwork, Integer, StepPlan> planner) {
         return cache.computeIfAbsent(rows, n -> r.backend.compile(planner.apply(r, n)));
-    }
-
-    private void checkShape(int inputs, int outputs) {
-        if (inputs != r.network.inputs() || outputs != r.network.outputs()) {
-            throw new IllegalArgumentException("the data has " + inputs + " inputs and " + outputs
-                    + " outputs; the network expects " + r.network.inputs() + " and " + r.network.outputs());
-        }
     }
 }

@@ -22,6 +22,28 @@ public final class Evaluator {
         return runner(backend, network, rows).predict(features, rows);
     }
 
+    /**
+     * The mean-squared-error cost of always predicting the targets' mean, 1/2 sum_k var_k: the
+     * least a prediction that ignores its input can reach.
+     */
+    public static double constantPredictionLoss(Dataset data) {
+        int width = data.outputs();
+        double[] mean = new double[width];
+        float[] targets = data.targets();
+        for (int i = 0; i < targets.length; i++) {
+            mean[i % width] += targets[i];
+        }
+        for (int k = 0; k < width; k++) {
+            mean[k] /= data.rows();
+        }
+        double squares = 0;
+        for (int i = 0; i < targets.length; i++) {
+            double d = targets[i] - mean[i % width];
+            squares += d * d;
+        }
+        return squares / (2.0 * data.rows());
+    }
+
     private static BatchRunner runner(Backend backend, Network network, int rows) {
         return new BatchRunner(ResidentNetwork.forInference(backend, network, Math.min(CHUNK_ROWS, Math.max(rows, 1))));
     }

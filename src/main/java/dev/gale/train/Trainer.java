@@ -5,7 +5,6 @@ import dev.gale.data.Dataset;
 import dev.gale.nn.Network;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +30,13 @@ public final class Trainer {
     private final Consumer<TrainingState> checkpoints;
     private final int accuracySample;
     private volatile boolean stopRequested;
+
+    /**
+     * A thousandfold rise of the cost: no learning rate that trains goes there (a too-large one
+     * that still trains oscillates within a few times its start), and one that explodes passes it
+     * within a few steps, long before the weights overflow.
+     */
+    static final double DIVERGENCE_FACTOR = 1e3;
 
     private Trainer(Builder b) {
         this.backend = b.backend;
@@ -70,9 +76,9 @@ public final class Trainer {
      * same settings and data, the run ends with the weights of a run never interrupted.
      */
     public TrainingHistory fit(Network network, Dataset train, Dataset validation, TrainingState resume) {
-        checkShape(network, train, "training");
+        network.requireFits(train.inputs(), train.outputs(), "the training data");
         if (validation != null) {
-            checkShape(network, validation, "validation");
+            network.requireFits(validation.inputs(), validation.outputs(), "the validation data");
         } else if (patience > 0) {
             throw new IllegalArgumentException("early stopping needs a validation set");
         }
@@ -95,6 +101,7 @@ public final class Trainer {
         // A run checkpointed at the epoch where early stopping fired has nothing left to train.
         boolean stoppedEarly = patience > 0 && bestEpoch >= 0 && reports.size() - 1 - bestEpoch >= patience;
         boolean interrupted = false;
+        Network lastGood = network.copy();
         for (int epoch = reports.size(); epoch < epochs && !stoppedEarly; epoch++) {
             long start = System.nanoTime();
             double lr = learningRate(epoch);
@@ -103,7 +110,15 @@ public final class Trainer {
                 interrupted = true;
                 break;
             }
+            lastGood.copyParametersFrom(network);
             run.resident().download();
+            String nonFinite = network.firstNonFinite();
+            if (nonFinite != null) {
+                network.copyParametersFrom(lastGood);
+                throw new TrainingDivergedException("the weights became infinite or NaN in epoch " + (epoch + 1) + " ("
+                        + nonFinite + "): lower the learning rate; the network keeps the weights of the last "
+                        + "completed epoch");
+            }
             Evaluation checked = validation == null ? null : validator.evaluate(validation);
             EpochReport report = new EpochReport(epoch, lr, trainingLoss,
                     sample == null ? Double.NaN : validator.evaluate(sample).accuracy(),
@@ -152,17 +167,25 @@ public final class Trainer {
         } * schedule.factor(epoch, epochs);
     }
 
-    private static void checkShape(Network network, Dataset data, String name) {
-        if (data.inputs() != network.inputs() || data.outputs() != network.outputs()) {
-            throw new IllegalArgumentException("the " + name + " data has " + data.inputs() + " inputs and "
-                    + data.outputs() + " outputs; the network " + network + " expects "
-                    + network.inputs() + " and " + network.outputs());
-        }
-    }
-
     private static TrainingDivergedException diverged(double loss, int epoch, String where) {
         return new TrainingDivergedException("the cost became " + loss + " in epoch " + (epoch + 1) + " (" + where
                 + "): lower the learning rate; the network keeps the weights of the last completed epoch");
+    }
+
+    /**
+     * The cost a step may reach before the run counts as exploded: {@link #DIVERGENCE_FACTOR} times
+     * the larger of the run's first cost and the cost of a uniform guess (ln K for softmax, K ln 2
+     * for K logistic outputs); a mean-squared-error run has only its first cost to go by.
+     */
+    private static double divergenceBound(Network network, double firstCost) {
+        int k = network.outputs();
+        double guess = switch (network.loss()) {
+            case SOFTMAX_CROSS_ENTROPY -> Math.log(k);
+            case LOGISTIC -> k * Math.log(2);
+            case MEAN_SQUARED_ERROR -> 0;
+        };
+        double scale = Math.max(firstCost, guess);
+        return scale > 0 ? DIVERGENCE_FACTOR * scale : Double.POSITIVE_INFINITY;
     }
 
     private interface Run {
@@ -181,7 +204,10 @@ public final class Trainer {
         private final Step full;
         private final Step tail;
         private final int[] order;
+        private final Network network;
         private long step;
+        /** The cost above which the run has exploded, set by its first step. */
+        private double bound = Double.NaN;
 
         private final class Step {
             final int rows;
@@ -199,6 +225,7 @@ public final class Trainer {
 
         MiniBatchRun(Network network, Dataset train, TrainingState resume) {
             this.train = train;
+            this.network = network;
             int rows = Math.min(batchSize, train.rows());
             this.resident = ResidentNetwork.forTraining(backend, network, rows, StepPlanner.stateBuffers(optimizer));
             if (resume != null) {
@@ -232,7 +259,10 @@ public final class Trainer {
                 Step s = order.length - start >= full.rows ? full : tail;
                 gather(start, s);
                 float loss = s.compiled.run(s.features, s.targets, ++step, learningRate);
-                if (!Double.isFinite(loss)) {
+                if (Double.isNaN(bound)) {
+                    bound = divergenceBound(network, loss);
+                }
+                if (!(loss <= bound)) {
                     throw diverged(loss, epoch, "step " + step);
                 }
                 total += (double) loss * s.rows;
@@ -248,16 +278,7 @@ public final class Trainer {
 
         /** Epoch e's order depends on (seed, e) alone, so a run resumed at epoch e sees the same batches. */
         private void shuffle(int epoch) {
-            SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = random.nextInt(i + 1);
-                int swap = order[i];
-                order[i] = order[j];
-                order[j] = swap;
-            }
+            Dataset.shuffle(order, seed * 0x9E3779B97F4A7C15L + epoch);
         }
 
         private void gather(int start, Step s) {

@@ -12,8 +12,4 @@ public record TrainingHistory(List<EpochReport> epochs, int bestEpoch, boolean s
     public TrainingHistory {
         epochs = List.copyOf(epochs);
     }
-
-    public EpochReport last() {
-        return epochs.getLast();
-    }
 }

@@ -11,6 +11,7 @@ import dev.gale.compute.Backends;
 import dev.gale.compute.DeviceDescription;
 import dev.gale.data.DataSpec;
 import dev.gale.io.ModelFile;
+import dev.gale.run.MetricsLog;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

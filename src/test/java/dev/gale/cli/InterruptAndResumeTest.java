@@ -55,7 +55,7 @@ class InterruptAndResumeTest {
         String text = String.join("\n", output);
         assertNotEquals(0, process.exitValue(), text);
         assertTrue(text.contains("interrupted after epoch"), text);
-        assertTrue(text.contains("--resume " + checkpoint), text);
+        assertTrue(text.contains("--resume " + checkpoint) && text.contains("--out "), text);
 
         CliTest.Result whole = CliTest.gale(args("whole.safetensors").toArray(String[]::new));
         assertEquals(0, whole.code(), whole.err());

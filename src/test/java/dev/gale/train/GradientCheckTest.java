@@ -2,6 +2,7 @@ package dev.gale.train;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gale.compute.reference.ReferenceBackend;
 import dev.gale.data.Dataset;
 import dev.gale.nn.Activation;
 import dev.gale.nn.Initializer;
@@ -84,7 +85,10 @@ class GradientCheckTest {
         Dataset data = new Dataset(uniform(random, rows * inputs, -1, 1), targets(output.loss(), random, rows, outputs),
                 rows, inputs, outputs);
 
-        GradientCheck.Result result = GradientCheck.run(network, data, EPSILON);
+        GradientCheck.Result result;
+        try (ReferenceBackend reference = new ReferenceBackend()) {
+            result = GradientCheck.run(reference, network, data, EPSILON);
+        }
 
         System.out.printf("gradcheck %-16s %-22s l2 %.1f: relative difference %.2e over %d parameters%n",
                 hidden.name(), output.activation() + "+" + output.loss(), l2, result.relativeDifference(),

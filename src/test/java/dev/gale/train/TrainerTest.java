@@ -15,6 +15,8 @@ import dev.gale.nn.Loss;
 import dev.gale.nn.Network;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class TrainerTest extends OnCpuBackend {
@@ -99,12 +101,35 @@ class TrainerTest extends OnCpuBackend {
     }
 
     @Test
+    void aNonFiniteWeightStopsTheRunEvenWhenTheCostStaysFinite() {
+        Dataset data = Synthetic.blobs(20, 3, 5, 2, 1);
+        Network network = blobNetwork(1);
+        // A ReLU unit biased to minus infinity outputs 0 and gets no gradient: the cost never shows it.
+        network.bias(0)[0] = Float.NEGATIVE_INFINITY;
+        float[] epochCosts = new float[1];
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> Trainer.builder(backend)
+                .epochs(2).progress((epoch, done, rows, loss) -> epochCosts[0] = loss).build().fit(network, data));
+        assertTrue(Float.isFinite(epochCosts[0]), "the cost stayed finite: " + epochCosts[0]);
+        assertTrue(e.getMessage().contains("layer 0 bias 0"), e.getMessage());
+    }
+
+    @Test
+    void aCostFarAboveItsStartStopsTheRunThoughFinite() {
+        Dataset data = Synthetic.blobs(20, 3, 5, 2, 1);
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> Trainer.builder(backend)
+                .optimizer(Optimizer.sgd(1e4)).batchSize(8).epochs(3).build().fit(blobNetwork(1), data));
+        assertTrue(e.getMessage().contains("lower the learning rate"), e.getMessage());
+        Matcher cost = Pattern.compile("the cost became (\\S+) in").matcher(e.getMessage());
+        assertTrue(cost.find() && Double.isFinite(Double.parseDouble(cost.group(1))), e.getMessage());
+    }
+
+    @Test
     void dataOfTheWrongShapeIsRejected() {
         Network network = blobNetwork(1);
         Dataset wrong = Synthetic.blobs(10, 3, 4, 2, 1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Trainer.builder(backend).build().fit(network, wrong));
-        assertTrue(e.getMessage().contains("4 inputs"), e.getMessage());
+        assertTrue(e.getMessage().contains("4 features"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Evaluator.evaluate(backend, network, wrong));
         assertThrows(IllegalArgumentException.class,
                 () -> Trainer.builder(backend).earlyStopping(3).build().fit(network, Synthetic.blobs(10, 3, 5, 2, 1)));

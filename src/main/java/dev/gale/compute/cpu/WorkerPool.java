@@ -62,11 +62,6 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** The number of threads that run a job, the caller included. */
-    int threads() {
-        return workers.length + 1;
-    }
-
     /**
      * Runs {@code job} for every task in {@code 0..tasks-1}, each exactly once, and returns when all
      * are done. Jobs must not dispatch to the pool themselves.

@@ -55,11 +55,12 @@ public final class ReferenceBackend implements Backend {
     }
 
     /** Full-precision access for gradient checks. */
+    @Override
     public void writeDoubles(Buffer target, double[] source) {
         System.arraycopy(source, 0, data(target), 0, source.length);
     }
 
-    /** Full-precision access for gradient checks. */
+    @Override
     public void readDoubles(Buffer source, double[] target) {
         System.arraycopy(data(source), 0, target, 0, target.length);
     }

@@ -1,4 +1,4 @@
-package dev.gale.io;
+package dev.gale.run;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -6,6 +6,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.gale.data.Normalization;
+import dev.gale.io.ModelFile;
+import dev.gale.io.ModelFormatException;
+import dev.gale.io.Safetensors;
 import dev.gale.nn.Network;
 import dev.gale.train.EpochReport;
 import dev.gale.train.TrainingState;

@@ -1,4 +1,4 @@
-package dev.gale.io;
+package dev.gale.run;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,6 +10,8 @@ import dev.gale.OnCpuBackend;
 import dev.gale.data.Dataset;
 import dev.gale.data.Normalization;
 import dev.gale.data.Synthetic;
+import dev.gale.io.ModelFile;
+import dev.gale.io.ModelFormatException;
 import dev.gale.nn.Activation;
 import dev.gale.nn.Loss;
 import dev.gale.nn.Network;

@@ -1,4 +1,4 @@
-package dev.gale.data;
+package dev.gale.train;
 
 /**
  * The class a row of outputs or targets stands for: the argmax over several columns, a 0.5 threshold
@@ -21,16 +21,5 @@ public final class Classes {
             }
         }
         return best;
-    }
-
-    /** How many of {@code rows} rows have the same class in both matrices. */
-    public static long matches(float[] predictions, float[] targets, int rows, int width) {
-        long correct = 0;
-        for (int row = 0; row < rows; row++) {
-            if (predicted(predictions, row, width) == predicted(targets, row, width)) {
-                correct++;
-            }
-        }
-        return correct;
     }
 }

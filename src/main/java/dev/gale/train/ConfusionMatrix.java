@@ -1,4 +1,4 @@
-package dev.gale.data;
+package dev.gale.train;
 
 /**
  * Counts of (true class, predicted class) pairs over a set, with per-class precision, recall and F1.
@@ -6,14 +6,17 @@ package dev.gale.data;
  */
 public record ConfusionMatrix(long[][] counts) {
 
-    /** From network outputs and targets, both [rows, width], classes as {@link Classes#predicted} reads them. */
-    public static ConfusionMatrix of(float[] outputs, float[] targets, int rows, int width) {
+    /** No examples yet, for outputs {@code width} wide (one output: the two classes of a 0.5 threshold). */
+    static ConfusionMatrix empty(int width) {
         int classes = width == 1 ? 2 : width;
-        long[][] counts = new long[classes][classes];
+        return new ConfusionMatrix(new long[classes][classes]);
+    }
+
+    /** Counts network outputs and targets, both [rows, width], classes as {@link Classes#predicted} reads them. */
+    void add(float[] outputs, float[] targets, int rows, int width) {
         for (int r = 0; r < rows; r++) {
             counts[Classes.predicted(targets, r, width)][Classes.predicted(outputs, r, width)]++;
         }
-        return new ConfusionMatrix(counts);
     }
 
     public int classes() {

@@ -1,4 +1,4 @@
-package dev.gale.cli;
+package dev.gale.run;
 
 import dev.gale.io.AtomicFile;
 import dev.gale.train.EpochReport;
@@ -9,14 +9,14 @@ import java.util.List;
 import java.util.Locale;
 
 /** Per-epoch metrics as CSV; NaN fields (no validation set, a regression) are left empty. */
-final class MetricsLog {
+public final class MetricsLog {
 
-    static final String HEADER = "epoch,learning_rate,train_loss,train_accuracy,val_loss,val_accuracy,seconds";
+    public static final String HEADER = "epoch,learning_rate,train_loss,train_accuracy,val_loss,val_accuracy,seconds";
 
     private MetricsLog() {
     }
 
-    static void write(Path file, List<EpochReport> reports) throws IOException {
+    public static void write(Path file, List<EpochReport> reports) throws IOException {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         for (EpochReport r : reports) {
             csv.append(r.epoch() + 1).append(',').append(number(r.learningRate())).append(',')

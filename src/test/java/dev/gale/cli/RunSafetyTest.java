@@ -1,0 +1,145 @@
+package dev.gale.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.gale.run.TrainSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The bad-input sweep's cases around a run: nothing a user already has is lost, and every mistake is one line. */
+class RunSafetyTest {
+
+    @TempDir
+    Path dir;
+
+    private String path(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    private static CliTest.Result train(String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--layers", "16", "--epochs", "2", "--threads", "1"));
+        args.addAll(List.of(extra));
+        return CliTest.gale(args.toArray(String[]::new));
+    }
+
+    /** Two columns that say nothing: a model can only guess, and the majority (7 of 10) is class 1. */
+    private Path uninformative() throws IOException {
+        Path csv = dir.resolve("constant.csv");
+        Files.writeString(csv, "0,5,5\n1,5,5\n1,5,5\n0,5,5\n1,5,5\n1,5,5\n0,5,5\n1,5,5\n1,5,5\n1,5,5\n");
+        return csv;
+    }
+
+    @Test
+    void aRunThatExplodesButStaysFiniteKeepsTheGoodModel() throws IOException {
+        assertEquals(0, train("--data", "spirals", "--lr", "0.01", "--out", path("m.safetensors")).code());
+        byte[] good = Files.readAllBytes(dir.resolve("m.safetensors"));
+        CliTest.Result exploded = train("--data", "spirals", "--optimizer", "sgd", "--lr", "1e6",
+                "--out", path("m.safetensors"));
+        exploded.assertOneLineError("lower the learning rate");
+        assertTrue(exploded.err().contains("nothing was saved to"), exploded.err());
+        assertArrayEquals(good, Files.readAllBytes(dir.resolve("m.safetensors")));
+    }
+
+    @Test
+    void aModelNoBetterThanAConstantNeverReplacesAnExistingOne() throws IOException {
+        Path data = uninformative();
+        Files.writeString(dir.resolve("m.safetensors"), "the user's earlier model");
+        CliTest.Result kept = train("--data", data.toString(), "--val-split", "0", "--out", path("m.safetensors"));
+        kept.assertOneLineError("no better than a constant prediction");
+        assertEquals("the user's earlier model", Files.readString(dir.resolve("m.safetensors")));
+
+        CliTest.Result saved = train("--data", data.toString(), "--val-split", "0", "--out", path("new.safetensors"));
+        assertEquals(0, saved.code(), saved.err());
+        assertTrue(saved.out().contains("warning: the model predicts no better than a constant"), saved.out());
+        assertTrue(Files.exists(dir.resolve("new.safetensors")));
+    }
+
+    @Test
+    void noOutputOverwritesAnInputAnotherOutputOrADevice() throws IOException {
+        Path data = uninformative();
+        byte[] csv = Files.readAllBytes(data);
+        train("--data", data.toString(), "--out", data.toString()).assertOneLineError("is the input --data");
+        Files.createSymbolicLink(dir.resolve("link.csv"), data);
+        train("--data", data.toString(), "--out", path("link.csv")).assertOneLineError("is the input --data");
+        train("--data", "spirals", "--out", path("m.safetensors"), "--log", path("m.safetensors"))
+                .assertOneLineError("are the same file");
+        train("--data", "spirals", "--out", path("m.safetensors"), "--plot", path("m.safetensors"))
+                .assertOneLineError("are the same file");
+        assertArrayEquals(csv, Files.readAllBytes(data));
+
+        assertEquals(0, train("--data", "spirals", "--out", path("m.safetensors")).code());
+        byte[] model = Files.readAllBytes(dir.resolve("m.safetensors"));
+        CliTest.gale("predict", "--model", path("m.safetensors"), "--data", "spirals", "--out", path("m.safetensors"))
+                .assertOneLineError("is the input --model");
+        Path unlabeled = dir.resolve("points.csv");
+        Files.writeString(unlabeled, "0.5,0.5\n");
+        CliTest.gale("predict", "--model", path("m.safetensors"), "--data", unlabeled.toString(),
+                "--out", unlabeled.toString()).assertOneLineError("is the input --data");
+        assertArrayEquals(model, Files.readAllBytes(dir.resolve("m.safetensors")));
+        assertEquals("0.5,0.5\n", Files.readString(unlabeled));
+
+        Path device = Path.of("/dev/full");
+        assumeTrue(Files.exists(device), "a device node to aim at");
+        train("--data", "spirals", "--out", device.toString()).assertOneLineError("not a regular file");
+    }
+
+    @Test
+    void badSettingsAreRefusedBeforeAnyWork() throws IOException {
+        for (String[] bad : new String[][] {{"--val-split", "NaN"}, {"--val-split", "-0.2"}, {"--threads", "-3"},
+            {"--layers", "2000000000"}, {"--layers", "256,128", "--activation", "maxout:100000"}, {"--batch", "0"}}) {
+            CliTest.Result result = train(concat(bad, "--data", "spirals", "--out", path("m.safetensors")));
+            result.assertOneLineError(bad[0].equals("--layers") ? "more than a Java array holds" : bad[0]);
+            assertFalse(result.out().contains("epoch 1/"), String.join(" ", bad));
+        }
+        Files.createDirectories(dir.resolve("ckpt/last.safetensors"));
+        CliTest.Result result = train("--data", "spirals", "--out", path("m.safetensors"), "--checkpoint-dir", path("ckpt"));
+        result.assertOneLineError("is a folder");
+        assertFalse(result.out().contains("epoch 1/"), "the checkpoint is checked before training");
+        assertFalse(Files.exists(dir.resolve("m.safetensors")));
+    }
+
+    @Test
+    void threadsBeyondTheCoresAreCappedWithANote() {
+        CliTest.Result result = train("--data", "xor", "--output", "sigmoid", "--epochs", "1", "--threads", "100000",
+                "--out", path("m.safetensors"));
+        assertEquals(0, result.code(), result.err());
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertTrue(result.err().contains("--threads 100000 is more than this machine's " + cores + " cores; using "
+                + cores), result.err());
+    }
+
+    @Test
+    void debugAfterTheSubcommandShowsTheStackTrace() {
+        CliTest.Result result = train("--data", "spirals", "--val-split", "2", "--debug");
+        assertTrue(result.err().startsWith("gale: error: --val-split"), result.err());
+        assertTrue(result.err().contains("IllegalArgumentException"), result.err());
+    }
+
+    @Test
+    void aSingleTargetWithTheDefaultSoftmaxSuggestsSigmoid() {
+        train("--data", "xor", "--out", path("m.safetensors")).assertOneLineError("use --output sigmoid");
+    }
+
+    @Test
+    void theLibrarysDefaultsAreTheCommandLines() {
+        CommandLine line = new CommandLine(new TrainCommand());
+        line.parseArgs("--data", "spirals");
+        assertEquals(TrainSettings.builder("spirals").build(), ((TrainCommand) line.getCommand()).settings());
+    }
+
+    private static String[] concat(String[] first, String... rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(List.of(rest));
+        return all.toArray(String[]::new);
+    }
+}
