@@ -3,7 +3,6 @@ package dev.gale.run;
 import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
 import dev.gale.compute.Backend;
 import dev.gale.data.DataSpec;
 import dev.gale.data.Dataset;
@@ -151,14 +150,15 @@ public final class TrainingRun {
     /** Continues the run saved in {@code checkpoint}, with the settings it stored. */
     public static TrainingRun resume(Path checkpoint, Outputs outputs) throws IOException {
         CheckpointFile.Checkpoint saved = CheckpointFile.load(checkpoint);
-        JsonElement json = saved.settings().get(SETTINGS_KEY);
+        JsonElement json = saved.settings() == null ? null : saved.settings().get(SETTINGS_KEY);
         if (json == null) {
             throw new ModelFormatException(checkpoint + " was not written by gale train: it has no training settings");
         }
         TrainSettings settings;
         try {
             settings = GSON.fromJson(json, TrainSettings.class);
-        } catch (JsonParseException | IllegalArgumentException e) {
+        } catch (RuntimeException e) {
+            // Gson wraps what the settings' constructor refuses in a plain RuntimeException.
             throw new ModelFormatException(checkpoint + " has unusable training settings: " + rootMessage(e));
         }
         return new TrainingRun(settings, saved, checkpoint, outputs);

@@ -8,10 +8,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gale.run.TrainSettings;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -106,6 +108,21 @@ class RunSafetyTest {
         result.assertOneLineError("is a folder");
         assertFalse(result.out().contains("epoch 1/"), "the checkpoint is checked before training");
         assertFalse(Files.exists(dir.resolve("m.safetensors")));
+    }
+
+    @Test
+    void runningOutOfHeapIsOneLine() throws Exception {
+        // 2.25 million parameters (9 MB) fit the heap's check; with gradients and Adam's two moments they do not.
+        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx24m",
+                "--add-modules=jdk.incubator.vector", "-Djava.awt.headless=true",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "train", "--data", "spirals", "--layers", "1500,1500", "--epochs", "1", "--out", path("m.safetensors"));
+        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        List<String> lines = err.lines().filter(line -> !line.startsWith("WARNING: Using incubator modules")).toList();
+        assertEquals(List.of("gale: error: out of memory: give Java more heap with JAVA_OPTS=-Xmx8g"), lines, err);
+        assertEquals(1, process.exitValue());
     }
 
     @Test
