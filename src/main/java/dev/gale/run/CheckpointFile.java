@@ -80,7 +80,12 @@ public final class CheckpointFile {
         }
         try {
             JsonObject json = JsonParser.parseString(text).getAsJsonObject();
-            float[][] optimizer = new float[json.get("optimizer_tensors").getAsInt()][];
+            int count = json.get("optimizer_tensors").getAsInt();
+            if (count < 0 || count > contents.tensors().size()) {
+                throw new ModelFormatException(file + " says it holds " + count + " optimizer tensors, but the file has "
+                        + contents.tensors().size() + " tensors in all");
+            }
+            float[][] optimizer = new float[count][];
             for (int i = 0; i < optimizer.length; i++) {
                 Safetensors.Tensor tensor = contents.tensors().get("optimizer." + i);
                 if (tensor == null) {

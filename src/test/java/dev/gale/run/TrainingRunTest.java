@@ -6,17 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.gale.OnCpuBackend;
 import dev.gale.data.Normalization;
 import dev.gale.io.ModelFile;
 import dev.gale.io.ModelFormatException;
+import dev.gale.io.Safetensors;
 import dev.gale.nn.Network;
 import dev.gale.train.EpochReport;
 import dev.gale.train.TrainingState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +51,19 @@ class TrainingRunTest extends OnCpuBackend {
         String message = assertThrows(ModelFormatException.class, () -> TrainingRun.resume(unusable,
                 TrainingRun.Outputs.of(dir.resolve("m.safetensors")))).getMessage();
         assertTrue(message.contains("unusable training settings") && message.contains("--val-split"), message);
+    }
+
+    @Test
+    void aCheckpointClaimingBillionsOfOptimizerTensorsIsRefusedBeforeAllocating() throws IOException {
+        Path file = checkpoint(new JsonObject());
+        Safetensors.Contents contents = Safetensors.read(file);
+        Map<String, String> metadata = new HashMap<>(contents.metadata());
+        JsonObject state = JsonParser.parseString(metadata.get("gale.checkpoint")).getAsJsonObject();
+        state.addProperty("optimizer_tensors", Integer.MAX_VALUE);
+        metadata.put("gale.checkpoint", state.toString());
+        Safetensors.write(file, contents.tensors(), metadata);
+        String message = assertThrows(ModelFormatException.class, () -> CheckpointFile.load(file)).getMessage();
+        assertTrue(message.contains("2147483647 optimizer tensors"), message);
     }
 
     @Test
