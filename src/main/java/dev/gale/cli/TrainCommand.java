@@ -1,6 +1,7 @@
 package dev.gale.cli;
 
 import dev.gale.compute.Backend;
+import dev.gale.data.DataSpec;
 import dev.gale.io.OutputPaths;
 import dev.gale.run.TrainSettings;
 import dev.gale.run.TrainingRun;
@@ -191,7 +192,7 @@ final class TrainCommand implements Callable<Integer> {
             if (classifier) {
                 Path confusionPlot = Plots.confusionPath(plot);
                 Plots.confusion(confusionPlot, evaluation.confusion(), part + " set, accuracy "
-                        + String.format(Locale.ROOT, "%.4f", evaluation.accuracy()));
+                        + String.format(Locale.ROOT, "%.4f", evaluation.accuracy()), DataSpec.classNames(settings.data()));
                 out.println("gale: confusion matrix plotted to " + confusionPlot);
             }
         }

@@ -92,6 +92,20 @@ public final class DataSpec {
         return Files.exists(path) ? List.of(path) : List.of();
     }
 
+    /**
+     * The names of {@code spec}'s classes in label order where Gale knows them, else an empty list.
+     * Fashion-MNIST's are known: a folder is Fashion-MNIST when its training labels are the published
+     * file, by the SHA-256 that {@code gale download} checks, wherever the copy came from.
+     */
+    public static List<String> classNames(String spec) throws IOException {
+        Path folder = Path.of(spec);
+        Path labels = Files.isDirectory(folder) ? find(folder, IDX_STEMS.get(1)) : null;
+        boolean fashionMnist = labels != null && Download.contentSha256(Files.readAllBytes(labels))
+                .equals(Download.FASHION_MNIST.get("train-labels-idx1-ubyte.gz"));
+        return fashionMnist ? List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+                "Bag", "Ankle boot") : List.of();
+    }
+
     private static Source idxFolder(Path folder, int classes) throws IOException {
         Path trainImages = find(folder, IDX_STEMS.get(0));
         Path trainLabels = find(folder, IDX_STEMS.get(1));

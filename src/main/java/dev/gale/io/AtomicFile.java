@@ -6,17 +6,22 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Writes a file so that readers see either the old content or the complete new one: the bytes go to
  * a temporary file beside the target, are forced to the disk, and the temporary file is renamed over
- * the target. A crash or a failed write leaves the old file as it was.
+ * the target. A crash or a failed write leaves the old file as it was. A process killed mid-write
+ * leaves its temporary file behind; the next write of the same target removes it.
  */
 public final class AtomicFile {
 
@@ -54,9 +59,12 @@ public final class AtomicFile {
         checkWritable(target);
         Path absolute = target.toAbsolutePath();
         Path folder = absolute.getParent();
+        String name = absolute.getFileName().toString();
+        removeTemporariesOfDeadWriters(folder, name);
         Path temporary;
         try {
-            temporary = Files.createTempFile(folder, "." + absolute.getFileName(), ".tmp");
+            // .NAME.PID.RANDOM.tmp: the pid tells another process's next write whether this one is still running.
+            temporary = Files.createTempFile(folder, "." + name + "." + ProcessHandle.current().pid() + ".", ".tmp");
         } catch (AccessDeniedException | NoSuchFileException e) {
             throw new IOException("cannot write " + target + ": the folder " + folder + " is not writable");
         }
@@ -78,6 +86,25 @@ public final class AtomicFile {
             throw new IOException("cannot write " + target + ": " + e.getMessage(), e);
         }
         syncFolder(folder);
+    }
+
+    /**
+     * Deletes the temporary files of {@code target} whose writer's process has ended: writes killed
+     * before their rename. The writer's pid is in the name, so that a write still running in another
+     * process keeps its file; a pid reused by an unrelated process only delays the cleanup.
+     */
+    private static void removeTemporariesOfDeadWriters(Path folder, String target) {
+        Pattern temporaryName = Pattern.compile(Pattern.quote("." + target + ".") + "(\\d{1,18})\\.[^.]+\\.tmp");
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder)) {
+            for (Path file : files) {
+                Matcher name = temporaryName.matcher(file.getFileName().toString());
+                if (name.matches() && ProcessHandle.of(Long.parseLong(name.group(1))).isEmpty()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException e) {
+            // Left for a later write: a leftover file must not cost the user this one.
+        }
     }
 
     /**

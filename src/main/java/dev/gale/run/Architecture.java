@@ -22,8 +22,21 @@ public record Architecture(String layers, String activation, String output, Stri
         if (maxoutPieces(activation) == 0) {
             hiddenLayer(activation);
         }
-        outputActivation(output);
-        lossFor(loss, output);
+        Activation.Function out = outputActivation(output).function();
+        Loss chosen = lossFor(loss, output);
+        boolean fits = switch (chosen) {
+            case SOFTMAX_CROSS_ENTROPY -> out == Activation.Function.SOFTMAX;
+            case LOGISTIC -> out == Activation.Function.SIGMOID;
+            case MEAN_SQUARED_ERROR -> out != Activation.Function.SOFTMAX;
+        };
+        if (!fits) {
+            throw new IllegalArgumentException("--loss " + chosen.label() + " does not go with --output " + output
+                    + ": use --output " + switch (chosen) {
+                        case SOFTMAX_CROSS_ENTROPY -> "softmax";
+                        case LOGISTIC -> "sigmoid";
+                        case MEAN_SQUARED_ERROR -> "identity (or sigmoid for targets in [0, 1])";
+                    });
+        }
     }
 
     /** A network from {@code inputs} to {@code outputs} with freshly drawn weights. */

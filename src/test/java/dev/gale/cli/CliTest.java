@@ -17,7 +17,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -53,7 +56,7 @@ class CliTest {
     }
 
     private Result trainSpirals(String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("train", "--data", "spirals", "--layers", "32,32",
+        List<String> args = new ArrayList<>(List.of("train", "--data", "spirals", "--layers", "32,32",
                 "--lr", "0.01", "--epochs", "4", "--threads", "2", "--out", path("model.safetensors")));
         args.addAll(List.of(extra));
         return gale(args.toArray(String[]::new));
@@ -165,6 +168,16 @@ class CliTest {
                     && line.endsWith(device.description())), device + " in\n" + result.out());
         }
         assertTrue(result.out().lines().anyMatch(line -> line.startsWith("cpu ")), result.out());
+    }
+
+    @Test
+    void theReadmesGradcheckExampleRuns() throws IOException {
+        Matcher example = Pattern.compile("`gale gradcheck \\[(.*?) …]`").matcher(Files.readString(Path.of("README.md")));
+        assertTrue(example.find(), "README.md shows gradcheck's options");
+        List<String> args = new ArrayList<>(List.of("gradcheck"));
+        args.addAll(List.of(example.group(1).split(" ")));
+        Result result = gale(args.toArray(String[]::new));
+        assertEquals(0, result.code(), args + ": " + result.err());
     }
 
     @Test

@@ -148,6 +148,12 @@ class RunSafetyTest {
     }
 
     @Test
+    void aLossWithoutItsOutputNamesTheOutputToUse() {
+        train("--data", "spirals", "--loss", "mse").assertOneLineError("use --output identity");
+        train("--data", "spirals", "--loss", "logistic").assertOneLineError("use --output sigmoid");
+    }
+
+    @Test
     void theLibrarysDefaultsAreTheCommandLines() {
         CommandLine line = new CommandLine(new TrainCommand());
         line.parseArgs("--data", "spirals");

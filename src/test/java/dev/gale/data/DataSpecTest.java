@@ -5,7 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DataSpecTest {
 
@@ -21,6 +28,23 @@ class DataSpecTest {
         assertArrayEquals(blobs.train().features(), DataSpec.load("blobs", 0, 0, 1).train().features(),
                 "a seed gives the same set");
         assertThrows(DataFormatException.class, () -> DataSpec.load("no-such-set", 0, 0, 1));
+    }
+
+    @Test
+    void onlyFashionMnistsClassesHaveNames(@TempDir Path dir) throws IOException {
+        assertEquals(List.of(), DataSpec.classNames("spirals"));
+        Files.write(dir.resolve("train-labels-idx1-ubyte"), IdxTest.idx(new int[] {3}, new byte[] {0, 1, 2}));
+        assertEquals(List.of(), DataSpec.classNames(dir.toString()));
+
+        Path debian = Path.of("/usr/share/datasets/fashion-mnist");
+        Assumptions.assumeTrue(Files.isDirectory(debian), "dataset-fashion-mnist is not installed: names not checked");
+        List<String> names = DataSpec.classNames(debian.toString());
+        assertEquals(10, names.size());
+        assertEquals(List.of("T-shirt/top", "Ankle boot"), List.of(names.getFirst(), names.getLast()));
+        try (InputStream zipped = new GZIPInputStream(Files.newInputStream(debian.resolve("train-labels-idx1-ubyte.gz")))) {
+            Files.write(dir.resolve("train-labels-idx1-ubyte"), zipped.readAllBytes());
+        }
+        assertEquals(names, DataSpec.classNames(dir.toString()), "an uncompressed copy is Fashion-MNIST too");
     }
 
     @Test
