@@ -28,6 +28,10 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions data;
 
+    @Option(names = "--classes", defaultValue = "0", paramLabel = "N",
+            description = "Classes 0..N-1 of the labels; 0 takes N from the largest label (default ${DEFAULT-VALUE}).")
+    int classes;
+
     @Option(names = "--val-split", defaultValue = "0.1", paramLabel = "F",
             description = "Fraction of the training data held out for validation; 0 for none (default ${DEFAULT-VALUE}).")
     double valSplit;
@@ -205,7 +209,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     TrainSettings settings() {
-        return new TrainSettings(data.data, data.labelColumn, valSplit, normalize, architecture.layers,
+        return new TrainSettings(data.data, data.labelColumn, classes, valSplit, normalize, architecture.layers,
                 architecture.activation, architecture.output, architecture.loss, architecture.l2, optimizer, lr,
                 momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, !noShuffle,
                 init == null ? null : init.toString());

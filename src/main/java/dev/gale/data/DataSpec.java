@@ -40,7 +40,8 @@ public final class DataSpec {
 
     /**
      * Loads {@code spec}; {@code labelColumn} applies to CSV files, {@code classes} <= 0 takes the
-     * class count from the labels, {@code seed} draws the synthetic sets.
+     * class count from the labels (and refuses labels that leave most class numbers unused, as a stray
+     * label does), {@code seed} draws the synthetic sets.
      */
     public static Source load(String spec, int labelColumn, int classes, long seed) throws IOException {
         switch (spec.toLowerCase(Locale.ROOT)) {
@@ -115,9 +116,15 @@ public final class DataSpec {
             throw new DataFormatException(folder + " has no train-images-idx3-ubyte[.gz] and "
                     + "train-labels-idx1-ubyte[.gz] files");
         }
+        if ((testImages == null) != (testLabels == null)) {
+            Path present = testImages != null ? testImages : testLabels;
+            String missing = testImages != null ? "t10k-labels-idx1-ubyte[.gz]" : "t10k-images-idx3-ubyte[.gz]";
+            throw new DataFormatException(folder + " has " + present.getFileName() + " but no " + missing
+                    + ": add it, or remove " + present.getFileName() + " to train without a test set");
+        }
         Dataset train = Idx.load(trainImages, trainLabels, classes);
         Dataset test = null;
-        if (testImages != null && testLabels != null) {
+        if (testImages != null) {
             test = Idx.load(testImages, testLabels, train.outputs());
             if (test.inputs() != train.inputs()) {
                 throw new DataFormatException(testImages + " has " + test.inputs() + " pixels per image, "

@@ -1,6 +1,6 @@
 package dev.gale.data;
 
-import java.io.ByteArrayInputStream;
+import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -30,27 +32,24 @@ public final class Idx {
         }
     }
 
+    /** The sizes of an IDX file's dimensions and its data bytes. */
+    private record Contents(long[] sizes, byte[] data) {
+    }
+
     public static Images images(Path file) throws IOException {
-        ByteBuffer data = open(file, 3);
-        int count = data.getInt();
-        int height = data.getInt();
-        int width = data.getInt();
-        long expected = (long) count * height * width;
-        requireLength(file, data, expected);
-        float[] pixels = new float[(int) expected];
+        Contents idx = read(file, 3, Float.BYTES);
+        float[] pixels = new float[idx.data().length];
         for (int i = 0; i < pixels.length; i++) {
-            pixels[i] = data.get() & 0xFF;
+            pixels[i] = idx.data()[i] & 0xFF;
         }
-        return new Images(pixels, count, height, width);
+        return new Images(pixels, (int) idx.sizes()[0], (int) idx.sizes()[1], (int) idx.sizes()[2]);
     }
 
     public static int[] labels(Path file) throws IOException {
-        ByteBuffer data = open(file, 1);
-        int count = data.getInt();
-        requireLength(file, data, count);
-        int[] labels = new int[count];
-        for (int i = 0; i < count; i++) {
-            labels[i] = data.get() & 0xFF;
+        byte[] data = read(file, 1, Integer.BYTES).data();
+        int[] labels = new int[data.length];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = data[i] & 0xFF;
         }
         return labels;
     }
@@ -66,44 +65,91 @@ public final class Idx {
         return Labels.classification(images.pixels(), labels, classes, labelFile.toString());
     }
 
-    /** The header's dimensions must be {@code dimensions}, the element type unsigned bytes. */
-    private static ByteBuffer open(Path file, int dimensions) throws IOException {
-        byte[] bytes = unzipped(file);
-        ByteBuffer data = ByteBuffer.wrap(bytes);
-        if (bytes.length < 4 + 4 * dimensions) {
-            throw new DataFormatException(file + " is too short for an IDX header (" + bytes.length + " bytes)");
-        }
-        int magic = data.getInt();
-        if ((magic >>> 16) != 0 || ((magic >>> 8) & 0xFF) != UNSIGNED_BYTE || (magic & 0xFF) != dimensions) {
-            throw new DataFormatException(file + " is not an IDX file of unsigned bytes with " + dimensions
-                    + " dimension(s): its magic number is 0x" + Integer.toHexString(magic));
-        }
-        return data;
-    }
-
-    private static void requireLength(Path file, ByteBuffer data, long expected) throws DataFormatException {
-        if (data.remaining() != expected) {
-            throw new DataFormatException(file + " is truncated or corrupt: its header promises " + expected
-                    + " data bytes, the file holds " + data.remaining());
-        }
-    }
-
-    private static byte[] unzipped(Path file) throws IOException {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new DataFormatException(file + " does not exist");
-        }
-        if (bytes.length < 2 || (bytes[0] & 0xFF) != 0x1F || (bytes[1] & 0xFF) != 0x8B) {
-            return bytes;
-        }
-        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
-            return in.readAllBytes();
+    /**
+     * Reads {@code file}, whose header must have {@code dimensions} dimensions and the element type
+     * unsigned bytes; the caller turns each byte into a value of {@code valueBytes}. The data is read
+     * only once the size the header promises is known to match the file and to fit the heap, and
+     * only as far as that size: a gzip bomb behind a small header is never inflated.
+     */
+    private static Contents read(Path file, int dimensions, int valueBytes) throws IOException {
+        try (InputStream in = open(file)) {
+            long[] sizes = header(file, in, dimensions);
+            String promise = Arrays.stream(sizes).mapToObj(Long::toString).collect(Collectors.joining(" x "));
+            if (Arrays.stream(sizes).anyMatch(size -> size < 1)) {
+                // No IDX data set has an empty dimension; a negative one is a corrupt header.
+                throw new DataFormatException(file + " is corrupt: its header gives the sizes " + promise
+                        + "; each must be at least 1");
+            }
+            long length = InputLimits.product(sizes);
+            if (!(in instanceof GZIPInputStream)) {
+                // A plain file's length shows, before anything is read, whether it holds what is promised.
+                long stored = Files.size(file) - headerLength(dimensions);
+                if (stored != length) {
+                    throw stored < length ? truncated(file, promise, stored) : overlong(file, promise);
+                }
+            }
+            // The bytes as read and the values the caller makes of them are in memory together.
+            byte[] data = new byte[InputLimits.arrayLength(length, 1 + valueBytes, file + "'s header promises "
+                    + promise + " bytes", DataFormatException::new)];
+            int read = in.readNBytes(data, 0, data.length);
+            if (read < data.length) {
+                throw truncated(file, promise, read);
+            }
+            if (in.read() != -1) {
+                throw overlong(file, promise);
+            }
+            return new Contents(sizes, data);
         } catch (EOFException e) {
             throw new DataFormatException(file + " is a truncated gzip file: download it again");
         } catch (ZipException e) {
             throw new DataFormatException(file + " is a corrupt gzip file (" + e.getMessage() + "): download it again");
         }
+    }
+
+    /** The file's bytes, inflated if it is gzipped. */
+    private static InputStream open(Path file) throws IOException {
+        InputStream in;
+        try {
+            in = new BufferedInputStream(Files.newInputStream(file));
+        } catch (NoSuchFileException e) {
+            throw new DataFormatException(file + " does not exist");
+        }
+        in.mark(2);
+        boolean gzipped = in.read() == 0x1F && in.read() == 0x8B;
+        in.reset();
+        return gzipped ? new GZIPInputStream(in) : in;
+    }
+
+    /** The dimension sizes after a magic number that says unsigned bytes in {@code dimensions} dimensions. */
+    private static long[] header(Path file, InputStream in, int dimensions) throws IOException {
+        byte[] bytes = in.readNBytes(headerLength(dimensions));
+        if (bytes.length < headerLength(dimensions)) {
+            throw new DataFormatException(file + " is too short for an IDX header (" + bytes.length + " bytes)");
+        }
+        ByteBuffer header = ByteBuffer.wrap(bytes);
+        int magic = header.getInt();
+        if ((magic >>> 16) != 0 || ((magic >>> 8) & 0xFF) != UNSIGNED_BYTE || (magic & 0xFF) != dimensions) {
+            throw new DataFormatException(file + " is not an IDX file of unsigned bytes with " + dimensions
+                    + " dimension(s): its magic number is 0x" + Integer.toHexString(magic));
+        }
+        long[] sizes = new long[dimensions];
+        for (int d = 0; d < dimensions; d++) {
+            sizes[d] = header.getInt();
+        }
+        return sizes;
+    }
+
+    private static int headerLength(int dimensions) {
+        return 4 + 4 * dimensions;
+    }
+
+    private static DataFormatException truncated(Path file, String promise, long stored) {
+        return new DataFormatException(file + " is truncated or corrupt: its header promises " + promise
+                + " bytes of data, the file holds " + stored);
+    }
+
+    private static DataFormatException overlong(Path file, String promise) {
+        return new DataFormatException(file + " is corrupt: it holds more data than its header promises ("
+                + promise + " bytes); download it again");
     }
 }

@@ -28,7 +28,8 @@ public record Normalization(Kind kind, float[] offset, float[] scale) {
                     return kind;
                 }
             }
-            throw new IllegalArgumentException("unknown normalisation '" + text + "'; use none, scale or standardize");
+            throw new IllegalArgumentException("unknown normalisation '" + InputLimits.excerpt(text)
+                    + "'; use none, scale or standardize");
         }
     }
 

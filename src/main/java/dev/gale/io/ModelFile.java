@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.gale.data.InputLimits;
 import dev.gale.data.Normalization;
 import dev.gale.nn.Activation;
 import dev.gale.nn.Layer;
@@ -12,7 +13,10 @@ import dev.gale.nn.Loss;
 import dev.gale.nn.Network;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -114,24 +118,26 @@ public final class ModelFile {
                 throw new ModelFormatException(file + " is a Gale model of format version " + version
                         + "; this Gale reads version " + VERSION);
             }
-            Network.Builder builder = Network.builder(model.get("inputs").getAsInt());
+            int inputs = model.get("inputs").getAsInt();
+            List<Layer> layers = new ArrayList<>();
             for (JsonElement element : model.getAsJsonArray("layers")) {
-                JsonObject layer = element.getAsJsonObject();
-                int units = layer.get("units").getAsInt();
-                switch (layer.get("type").getAsString()) {
-                    case "dense" -> builder.dense(units, Activation.parse(layer.get("activation").getAsString(),
-                            layer.has("slope") ? layer.get("slope").getAsDouble() : Activation.DEFAULT_LEAKY_SLOPE));
-                    case "maxout" -> builder.maxout(units, layer.get("pieces").getAsInt());
-                    default -> throw new ModelFormatException(file + ": unknown layer type "
-                            + layer.get("type").getAsString());
+                layers.add(layer(file, element.getAsJsonObject()));
+            }
+            // The metadata may claim any architecture: the file's tensors must match it before it is allocated.
+            requireShapes(file, contents, inputs, layers, "layers.");
+            Network.Builder builder = Network.builder(inputs);
+            for (Layer layer : layers) {
+                switch (layer) {
+                    case Layer.Dense d -> builder.dense(d.units(), d.activation());
+                    case Layer.Maxout m -> builder.maxout(m.units(), m.pieces());
                 }
             }
-            Network network = builder.loss(Loss.parse(model.get("loss").getAsString()))
+            Network network = builder.loss(Loss.parse(InputLimits.excerpt(model.get("loss").getAsString())))
                     .l2(model.get("l2").getAsDouble()).build();
             JsonObject norm = model.getAsJsonObject("normalization");
             Normalization normalization = new Normalization(Normalization.Kind.parse(norm.get("kind").getAsString()),
                     toFloats(norm.getAsJsonArray("offset")), toFloats(norm.getAsJsonArray("scale")));
-            readParameters(file, contents, network, "layers.");
+            copyParameters(file, contents, network, "layers.");
             return new Model(network, normalization);
         } catch (JsonParseException | IllegalStateException | UnsupportedOperationException | NullPointerException
                  | ClassCastException | IllegalArgumentException e) {
@@ -140,8 +146,52 @@ public final class ModelFile {
         }
     }
 
+    private static Layer layer(Path file, JsonObject layer) throws ModelFormatException {
+        int units = layer.get("units").getAsInt();
+        String type = layer.get("type").getAsString();
+        return switch (type) {
+            case "dense" -> new Layer.Dense(units,
+                    Activation.parse(InputLimits.excerpt(layer.get("activation").getAsString()),
+                            layer.has("slope") ? layer.get("slope").getAsDouble() : Activation.DEFAULT_LEAKY_SLOPE));
+            case "maxout" -> new Layer.Maxout(units, layer.get("pieces").getAsInt());
+            default -> throw new ModelFormatException(file + ": unknown layer type " + InputLimits.excerpt(type));
+        };
+    }
+
     /** Fills {@code network}'s parameters from the tensors named {@code prefix}N.weight and .bias. */
     public static void readParameters(Path file, Safetensors.Contents contents, Network network, String prefix)
+            throws ModelFormatException {
+        requireShapes(file, contents, network.inputs(), network.layers(), prefix);
+        copyParameters(file, contents, network, prefix);
+    }
+
+    /**
+     * Each layer's tensors must have exactly its shapes, [linearUnits, inputs] and [linearUnits]: a
+     * transposed weight holds the right number of values in the wrong order.
+     */
+    private static void requireShapes(Path file, Safetensors.Contents contents, int inputs, List<Layer> layers,
+                                      String prefix) throws ModelFormatException {
+        for (int l = 0; l < layers.size(); l++) {
+            int rows = layers.get(l).linearUnits();
+            requireShape(file, contents, prefix + l + ".weight", rows, l == 0 ? inputs : layers.get(l - 1).units());
+            requireShape(file, contents, prefix + l + ".bias", rows);
+        }
+    }
+
+    private static void requireShape(Path file, Safetensors.Contents contents, String name, long... shape)
+            throws ModelFormatException {
+        Safetensors.Tensor tensor = contents.tensors().get(name);
+        if (tensor == null) {
+            throw new ModelFormatException(file + ": tensor " + name + " is missing");
+        }
+        if (!Arrays.equals(tensor.shape(), shape)) {
+            throw new ModelFormatException(file + ": tensor " + name + " has shape " + Arrays.toString(tensor.shape())
+                    + "; the architecture in the metadata needs " + Arrays.toString(shape));
+        }
+    }
+
+    /** Copies the tensors, whose shapes are checked, into {@code network}'s parameters. */
+    private static void copyParameters(Path file, Safetensors.Contents contents, Network network, String prefix)
             throws ModelFormatException {
         for (int l = 0; l < network.layers().size(); l++) {
             copy(file, contents, prefix + l + ".weight", network.weights(l));
@@ -151,12 +201,14 @@ public final class ModelFile {
 
     private static void copy(Path file, Safetensors.Contents contents, String name, float[] target)
             throws ModelFormatException {
-        Safetensors.Tensor tensor = contents.tensors().get(name);
-        if (tensor == null || tensor.data().length != target.length) {
-            throw new ModelFormatException(file + ": tensor " + name + (tensor == null ? " is missing"
-                    : " has " + tensor.data().length + " values; the architecture needs " + target.length));
+        float[] values = contents.tensors().get(name).data();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new ModelFormatException(file + ": tensor " + name + " holds " + values[i] + " at index " + i
+                        + "; a model's parameters are finite numbers");
+            }
         }
-        System.arraycopy(tensor.data(), 0, target, 0, target.length);
+        System.arraycopy(values, 0, target, 0, target.length);
     }
 
     private static JsonArray floats(float[] values) {

@@ -25,6 +25,14 @@ public sealed interface Layer {
      * Weight row {@code u * pieces + p} is piece p of unit u.
      */
     record Maxout(int units, int pieces) implements Layer {
+        public Maxout {
+            // linearUnits() and every index into the weights are ints.
+            if ((long) units * pieces > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a maxout layer of " + units + " units x " + pieces
+                        + " pieces has more than " + Integer.MAX_VALUE + " weight rows");
+            }
+        }
+
         @Override
         public int linearUnits() {
             return units * pieces;

@@ -8,7 +8,7 @@ import dev.gale.train.Schedule;
  * A checkpoint stores them, so that a resumed run continues the run it came from whatever the new
  * command line says. Settings that cannot be trained are refused here, before any data is read.
  */
-public record TrainSettings(String data, int labelColumn, double valSplit, String normalize, String layers,
+public record TrainSettings(String data, int labelColumn, int classes, double valSplit, String normalize, String layers,
                             String activation, String output, String loss, double l2, String optimizer, double lr,
                             double momentum, double weightDecay, String schedule, int batch, int epochs, int earlyStop,
                             long seed, boolean shuffle, String init) {
@@ -17,6 +17,9 @@ public record TrainSettings(String data, int labelColumn, double valSplit, Strin
         if (data == null) {
             throw new IllegalArgumentException("--data SPEC is required: a folder of IDX files, a .csv file, "
                     + "or xor, spirals, blobs");
+        }
+        if (classes < 0) {
+            throw new IllegalArgumentException("--classes must be 0 (from the labels) or a count, got " + classes);
         }
         if (!(valSplit >= 0 && valSplit < 1)) {
             throw new IllegalArgumentException("--val-split must be a fraction in [0, 1), got " + valSplit);
@@ -95,6 +98,7 @@ public record TrainSettings(String data, int labelColumn, double valSplit, Strin
     public static final class Builder {
         private final String data;
         private int labelColumn = 0;
+        private int classes = 0;
         private double valSplit = 0.1;
         private String normalize = "scale";
         private String layers = "256,128";
@@ -120,6 +124,12 @@ public record TrainSettings(String data, int labelColumn, double valSplit, Strin
 
         public Builder labelColumn(int column) {
             this.labelColumn = column;
+            return this;
+        }
+
+        /** Classes of the labels 0..classes-1; 0 (the default) takes the count from the largest label. */
+        public Builder classes(int count) {
+            this.classes = count;
             return this;
         }
 
@@ -214,7 +224,7 @@ public record TrainSettings(String data, int labelColumn, double valSplit, Strin
         }
 
         public TrainSettings build() {
-            return new TrainSettings(data, labelColumn, valSplit, normalize, layers, activation, output, loss, l2,
+            return new TrainSettings(data, labelColumn, classes, valSplit, normalize, layers, activation, output, loss, l2,
                     optimizer, lr, momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, shuffle, init);
         }
     }

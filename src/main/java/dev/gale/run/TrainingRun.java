@@ -191,7 +191,8 @@ public final class TrainingRun {
 
     /** Trains on {@code backend}, which stays the caller's to close. */
     public Result run(Backend backend, Listener listener) throws IOException {
-        DataSpec.Source source = DataSpec.load(settings.data(), settings.labelColumn(), 0, settings.seed());
+        DataSpec.Source source = DataSpec.load(settings.data(), settings.labelColumn(), settings.classes(),
+                settings.seed());
         Dataset train = source.train();
         Dataset validation = null;
         if (settings.valSplit() > 0) {

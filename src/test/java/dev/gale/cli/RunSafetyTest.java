@@ -148,6 +148,20 @@ class RunSafetyTest {
     }
 
     @Test
+    void aStrayLabelIsAMistakeUnlessTheClassesAreGiven() throws IOException {
+        StringBuilder csv = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            csv.append(i % 3).append(',').append(i % 7).append(',').append(i % 5).append('\n');
+        }
+        Path data = dir.resolve("stray.csv");
+        Files.writeString(data, csv + "200,1,1\n");
+        train("--data", data.toString(), "--out", path("m.safetensors")).assertOneLineError("is label 200");
+        CliTest.Result given = train("--data", data.toString(), "--classes", "201", "--out", path("m.safetensors"));
+        assertEquals(0, given.code(), given.err());
+        assertTrue(given.out().contains("-> 201 softmax"), given.out());
+    }
+
+    @Test
     void aLossWithoutItsOutputNamesTheOutputToUse() {
         train("--data", "spirals", "--loss", "mse").assertOneLineError("use --output identity");
         train("--data", "spirals", "--loss", "logistic").assertOneLineError("use --output sigmoid");
