@@ -5,6 +5,7 @@ import dev.gale.data.Dataset;
 import dev.gale.nn.Network;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
@@ -168,7 +169,8 @@ public final class Trainer {
     }
 
     private static TrainingDivergedException diverged(double loss, int epoch, String where) {
-        return new TrainingDivergedException("the cost became " + loss + " in epoch " + (epoch + 1) + " (" + where
+        return new TrainingDivergedException("the cost became " + String.format(Locale.ROOT, "%.4g", loss)
+                + " in epoch " + (epoch + 1) + " (" + where
                 + "): lower the learning rate; the network keeps the weights of the last completed epoch");
     }
 
