@@ -54,7 +54,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
     }
 
     /** sgd, momentum, nesterov, adam, adamw or cg, with the settings each takes. */
-    public static Optimizer optimizerOf(String name, double lr, double momentum, double weightDecay) {
+    private static Optimizer optimizerOf(String name, double lr, double momentum, double weightDecay) {
         if (name == null) {
             throw new IllegalArgumentException("--optimizer is required: sgd, momentum, nesterov, adam, adamw or cg");
         }
@@ -71,7 +71,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
     }
 
     /** constant, cosine[:FLOOR] or step:EVERY:GAMMA. */
-    public static Schedule scheduleOf(String text) {
+    private static Schedule scheduleOf(String text) {
         if (text == null) {
             throw new IllegalArgumentException("--schedule is required: constant, cosine[:FLOOR] or step:EVERY:GAMMA");
         }
