@@ -43,9 +43,33 @@ record KernelCase(KernelTable.Row row, KernelTable.Shape shape, long seed) {
         return "case '" + name() + "', operand seed " + seed + " (suite: -Dgale.kernels.seed=" + SUITE_SEED + ")";
     }
 
+    /**
+     * Floats of sentinels around each slice in {@link #runOnSlices}: odd, so that no slice begins on
+     * a vector boundary.
+     */
+    static final int GUARD = 37;
+
     /** Draws the operands on {@code backend}, runs the op once and reads back every output. */
     List<Result> run(Backend backend) {
-        Operands in = new Operands(backend, new Random(seed));
+        return run(new Operands(backend, new Random(seed), 0), backend);
+    }
+
+    /**
+     * As {@link #run}, with every buffer a slice of a larger one (the same operand values): fails
+     * when the op wrote outside its slices.
+     */
+    List<Result> runOnSlices(Backend backend) {
+        Operands in = new Operands(backend, new Random(seed), GUARD);
+        List<Result> results = run(in, backend);
+        List<String> trespasses = in.trespasses();
+        if (!trespasses.isEmpty()) {
+            throw new AssertionError(backend.description() + ", " + replay() + ", on slices: the op wrote outside them: "
+                    + trespasses.size() + " floats, first " + trespasses.getFirst());
+        }
+        return results;
+    }
+
+    private List<Result> run(Operands in, Backend backend) {
         Op op = row.builder().build(shape.dims(), in);
         backend.compile(new StepPlan(name(), List.of(op))).run();
         List<Result> results = new ArrayList<>();

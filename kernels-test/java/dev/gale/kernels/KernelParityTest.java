@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import dev.gale.compute.Backend;
 import dev.gale.compute.reference.ReferenceBackend;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,9 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Every backend under test against the float64 reference, case by case: all backends see the same
  * inputs, so the CPU's vector and scalar paths are held to the same bounds on the same data. A device
- * is also held to the CPU backend's result. Prints each backend's measured errors as a table.
+ * is also held to the CPU backend's result, and every case runs a second time with each buffer a
+ * slice of a larger one, held to the same bounds and to writing nothing outside its slices. Prints
+ * each backend's measured errors as a table.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KernelParityTest {
@@ -64,14 +67,25 @@ class KernelParityTest {
         return KernelCase.all().stream().map(kernelCase -> {
             List<KernelCase.Result> expected = kernelCase.run(reference);
             List<KernelCase.Result> onCpu = kernelCase.run(backends.getFirst().backend());
-            return dynamicContainer(kernelCase.name(), backends.stream().map(opened ->
-                    dynamicTest(opened.name(), () -> check(kernelCase, expected, onCpu, opened))));
+            Stream<DynamicNode> onBackends = backends.stream().map(opened ->
+                    dynamicTest(opened.name(), () -> check(kernelCase, expected, onCpu, opened)));
+            DynamicNode referenceOnSlices = dynamicTest("reference on slices", () -> {
+                List<KernelCase.Result> sliced = kernelCase.runOnSlices(reference);
+                for (int i = 0; i < expected.size(); i++) {
+                    if (!Arrays.equals(sliced.get(i).values(), expected.get(i).values())) {
+                        fail("reference, " + kernelCase.replay() + ": " + expected.get(i).output()
+                                + " differs on slices from whole buffers");
+                    }
+                }
+            });
+            return dynamicContainer(kernelCase.name(), Stream.concat(onBackends, Stream.of(referenceOnSlices)));
         });
     }
 
     private void check(KernelCase kernelCase, List<KernelCase.Result> expected, List<KernelCase.Result> onCpu,
             Opened opened) {
         List<KernelCase.Result> actual = kernelCase.run(opened.backend());
+        List<KernelCase.Result> onSlices = kernelCase.runOnSlices(opened.backend());
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < expected.size(); i++) {
             KernelCase.Result want = expected.get(i);
@@ -90,6 +104,10 @@ class KernelParityTest {
                     cpuColumns[0], cpuColumns[1], cpuColumns[2]));
             if (errors.violations() > 0) {
                 failures.add(want.output() + ": " + describe(errors, want, 1));
+            }
+            KernelCase.Errors sliceErrors = KernelCase.compare(onSlices.get(i), want);
+            if (sliceErrors.violations() > 0) {
+                failures.add(want.output() + " on slices: " + describe(sliceErrors, want, 1));
             }
         }
         if (!failures.isEmpty()) {

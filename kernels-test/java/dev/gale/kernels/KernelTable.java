@@ -292,7 +292,7 @@ final class KernelTable {
         float c1 = (float) (1 / (1 - Math.pow(beta1, t)));
         float c2 = (float) (1 / (1 - Math.pow(beta2, t)));
         for (float weightDecay : new float[] {0f, 0.01f}) {
-            String name = "adam" + (weightDecay > 0 ? " wd=.01" : "");
+            String name = "adam" + (weightDecay > 0 ? " wd=.01 on the first third" : "");
             rows.add(new Row(name, flatShapes(seed, name), (d, in) -> {
                 int count = d[0];
                 Buffer weights = in.updated("w", in.uniform(count, -1, 1),
@@ -304,8 +304,9 @@ final class KernelTable {
                         new Tolerance(2 * U, 2 * U, "2 roundings of terms <= 1, one of the sum"));
                 Buffer second = in.updated("v", in.uniform(count, 0.01, 1),
                         Tolerance.relative(4, "positive terms, 4 roundings"));
-                return new Op.AdamUpdate(weights, gradient, first, second, count, beta1, beta2, 1e-8f,
-                        weightDecay, in.scalars(adamLr, c1, c2));
+                return new Op.AdamUpdate(weights, gradient, first, second, count,
+                        weightDecay > 0 ? count / 3 : count, beta1, beta2, 1e-8f, weightDecay,
+                        in.scalars(adamLr, c1, c2));
             }));
         }
     }

@@ -13,6 +13,11 @@ import java.util.Random;
  * the order the case asks for them, so every backend gets the same inputs, including the initial
  * values of buffers the op updates in place. Buffers the op must fully write start as NaN, so that
  * an element a backend leaves unwritten fails the comparison.
+ *
+ * <p>With a guard, every buffer is a slice that begins {@code guard} floats into a larger buffer and
+ * ends {@code guard} floats before its end, the floats around it holding {@link #SENTINEL}: an op
+ * that reads outside its slices sees a value that spoils its result (it overflows every sum and wins
+ * every max), and one that writes there changes the sentinels, which {@link #trespasses()} reports.
  */
 final class Operands {
 
@@ -20,13 +25,19 @@ final class Operands {
     record Output(String name, Buffer buffer, int length, Tolerance tolerance) {
     }
 
+    static final float SENTINEL = Float.MAX_VALUE;
+
     private final Backend backend;
     private final Random random;
+    private final int guard;
     private final List<Output> outputs = new ArrayList<>();
+    private final List<Buffer> slices = new ArrayList<>();
 
-    Operands(Backend backend, Random random) {
+    /** Whole buffers with {@code guard} 0, else slices with that many sentinel floats on each side. */
+    Operands(Backend backend, Random random, int guard) {
         this.backend = backend;
         this.random = random;
+        this.guard = guard;
     }
 
     List<Output> outputs() {
@@ -49,9 +60,40 @@ final class Operands {
     }
 
     Buffer input(float[] values) {
-        Buffer buffer = backend.allocate(values.length);
+        Buffer buffer = allocate(values.length);
         backend.write(buffer, values);
         return buffer;
+    }
+
+    private Buffer allocate(int length) {
+        if (guard == 0) {
+            return backend.allocate(length);
+        }
+        Buffer whole = backend.allocate(guard + length + guard);
+        float[] sentinels = new float[whole.length()];
+        Arrays.fill(sentinels, SENTINEL);
+        backend.write(whole, sentinels);
+        Buffer slice = whole.slice(guard, length);
+        slices.add(slice);
+        return slice;
+    }
+
+    /** Each guard float the op changed, as {@code buffer i: [index] = value}; empty when none. */
+    List<String> trespasses() {
+        List<String> changed = new ArrayList<>();
+        for (int i = 0; i < slices.size(); i++) {
+            Buffer slice = slices.get(i);
+            float[] whole = new float[slice.whole().length()];
+            backend.read(slice.whole(), whole);
+            for (int at = 0; at < whole.length; at++) {
+                boolean inside = at >= slice.offset() && at < slice.offset() + slice.length();
+                if (!inside && whole[at] != SENTINEL) {
+                    changed.add("buffer " + i + ": [" + at + "] = " + whole[at] + " outside its slice "
+                            + "[" + slice.offset() + ", " + (slice.offset() + slice.length()) + ")");
+                }
+            }
+        }
+        return changed;
     }
 
     /** Uniform in [-1, 1). */

@@ -14,7 +14,7 @@ public interface Backend extends AutoCloseable {
     /** A new buffer of {@code length} zeros. */
     Buffer allocate(int length);
 
-    /** Copies {@code source} into the first {@code source.length} elements of {@code target}. */
+    /** Copies {@code source} into the first {@code source.length} elements of {@code target} (or of its slice). */
     void write(Buffer target, float[] source);
 
     /** Copies the first {@code target.length} elements of {@code source} into {@code target}. */
@@ -50,12 +50,16 @@ public interface Backend extends AutoCloseable {
     @Override
     void close();
 
-    /** Rejects a buffer that another backend allocated. */
+    /**
+     * The whole buffer that holds {@code buffer}'s storage (itself, or the buffer it is a slice of),
+     * rejecting one that another backend allocated. Its elements start at {@code buffer.offset()}.
+     */
     static <B extends Buffer> B own(Buffer buffer, Class<B> type, Backend owner) {
-        if (!type.isInstance(buffer)) {
+        Buffer whole = buffer.whole();
+        if (!type.isInstance(whole)) {
             throw new IllegalArgumentException(
                     "buffer " + buffer + " was not allocated by " + owner.description());
         }
-        return type.cast(buffer);
+        return type.cast(whole);
     }
 }

@@ -256,13 +256,18 @@ public sealed interface Op {
      * Adam with decoupled weight decay (AdamW when {@code weightDecay > 0}):
      * {@code m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
      * w -= lr * (m c1 / (sqrt(v c2) + eps) + weightDecay * w)}, with lr, c1 = 1/(1 - b1^t) and
-     * c2 = 1/(1 - b2^t) read from {@code scalars}.
+     * c2 = 1/(1 - b2^t) read from {@code scalars}. Only elements {@code [0, decayed)} decay (a
+     * parameter arena puts its weights first, its biases after); the others update as with
+     * {@code weightDecay == 0}.
      */
     record AdamUpdate(Buffer weights, Buffer gradient, Buffer firstMoment, Buffer secondMoment,
-                      int count, float beta1, float beta2, float epsilon, float weightDecay,
+                      int count, int decayed, float beta1, float beta2, float epsilon, float weightDecay,
                       Buffer scalars) implements Op {
         public AdamUpdate {
             positive(count, "count");
+            if (decayed < 0 || decayed > count) {
+                throw new IllegalArgumentException("decayed must be in [0, count], got " + decayed + " of " + count);
+            }
             fits(weights, count, "weights");
             fits(gradient, count, "gradient");
             fits(firstMoment, count, "firstMoment");

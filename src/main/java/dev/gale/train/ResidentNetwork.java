@@ -12,11 +12,16 @@ import java.util.List;
  * A network held by one backend: its parameters, and for up to {@code maxRows} examples at a time
  * the batch, activations and (when training) deltas, gradients and optimizer state. Buffers are
  * allocated once here; step plans only refer to them.
+ *
+ * <p>Parameters live in one arena buffer: every layer's weights, then every layer's biases, each
+ * tensor a slice. Gradients and each optimizer state have an arena of the same layout, so that the
+ * update is one op over all of them, the L2 penalty one op over the weights that lead, and a
+ * gradient all-reduce one buffer.
  */
 final class ResidentNetwork {
 
-    /** One parameter tensor with its gradient and optimizer state; {@code penalised} for weights, not biases. */
-    record Parameter(Buffer value, Buffer gradient, Buffer[] state, float[] host, boolean penalised) {
+    /** One parameter tensor with its gradient and optimizer state, slices of the arenas. */
+    record Parameter(Buffer value, Buffer gradient, Buffer[] state, float[] host) {
         int count() {
             return host.length;
         }
@@ -29,6 +34,14 @@ final class ResidentNetwork {
     final Buffer target;
     final Buffer loss;
     final Buffer scalars;
+    /** All parameters: weights of layer 0, 1, ..., then biases of layer 0, 1, .... */
+    final Buffer parameterArena;
+    /** Gradients, laid out as the parameters (training only). */
+    final Buffer gradientArena;
+    /** Per optimizer state (velocity, or Adam's two moments), laid out as the parameters. */
+    final Buffer[] stateArenas;
+    /** How many of the arena's leading elements are weights: what L2 and weight decay cover. */
+    final int weightCount;
     final Buffer[] weights;
     final Buffer[] biases;
     /** Pre-activations [maxRows, linearUnits] per layer, bias included. */
@@ -55,6 +68,24 @@ final class ResidentNetwork {
         target = backend.allocate(maxRows * network.outputs());
         loss = backend.allocate(1);
         scalars = backend.allocate(StepScalars.LENGTH);
+        int[] weightAt = new int[layers];
+        int[] biasAt = new int[layers];
+        int total = 0;
+        for (int l = 0; l < layers; l++) {
+            weightAt[l] = total;
+            total = Math.addExact(total, network.weights(l).length);
+        }
+        weightCount = total;
+        for (int l = 0; l < layers; l++) {
+            biasAt[l] = total;
+            total = Math.addExact(total, network.bias(l).length);
+        }
+        parameterArena = backend.allocate(total);
+        gradientArena = training ? backend.allocate(total) : null;
+        stateArenas = new Buffer[stateBuffers];
+        for (int i = 0; i < stateBuffers; i++) {
+            stateArenas[i] = backend.allocate(total);
+        }
         weights = new Buffer[layers];
         biases = new Buffer[layers];
         z = new Buffer[layers];
@@ -66,8 +97,10 @@ final class ResidentNetwork {
         List<Parameter> parameters = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
             Layer layer = network.layers().get(l);
-            weights[l] = backend.allocate(network.weights(l).length);
-            biases[l] = backend.allocate(network.bias(l).length);
+            int weightLength = network.weights(l).length;
+            int biasLength = network.bias(l).length;
+            weights[l] = parameterArena.slice(weightAt[l], weightLength);
+            biases[l] = parameterArena.slice(biasAt[l], biasLength);
             z[l] = backend.allocate(maxRows * layer.linearUnits());
             a[l] = backend.allocate(maxRows * layer.units());
             if (training) {
@@ -75,13 +108,13 @@ final class ResidentNetwork {
                 if (layer instanceof Layer.Maxout && l < layers - 1) {
                     deltaA[l] = backend.allocate(maxRows * layer.units());
                 }
-                weightGradients[l] = backend.allocate(network.weights(l).length);
-                biasGradients[l] = backend.allocate(network.bias(l).length);
+                weightGradients[l] = gradientArena.slice(weightAt[l], weightLength);
+                biasGradients[l] = gradientArena.slice(biasAt[l], biasLength);
             }
-            parameters.add(new Parameter(weights[l], weightGradients[l],
-                    state(stateBuffers, network.weights(l).length), network.weights(l), true));
-            parameters.add(new Parameter(biases[l], biasGradients[l],
-                    state(stateBuffers, network.bias(l).length), network.bias(l), false));
+            parameters.add(new Parameter(weights[l], weightGradients[l], states(weightAt[l], weightLength),
+                    network.weights(l)));
+            parameters.add(new Parameter(biases[l], biasGradients[l], states(biasAt[l], biasLength),
+                    network.bias(l)));
         }
         this.parameters = List.copyOf(parameters);
         upload();
@@ -97,10 +130,11 @@ final class ResidentNetwork {
         return new ResidentNetwork(backend, network, maxRows, true, stateBuffers);
     }
 
-    private Buffer[] state(int count, int length) {
-        Buffer[] state = new Buffer[count];
-        for (int i = 0; i < count; i++) {
-            state[i] = backend.allocate(length);
+    /** One tensor's slices of the state arenas. */
+    private Buffer[] states(int offset, int length) {
+        Buffer[] state = new Buffer[stateArenas.length];
+        for (int i = 0; i < state.length; i++) {
+            state[i] = stateArenas[i].slice(offset, length);
         }
         return state;
     }

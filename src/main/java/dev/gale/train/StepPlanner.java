@@ -21,9 +21,10 @@ import java.util.List;
  * forward:  Z = A_prev W^T + b, A = g(Z)            (maxout: A = max over pieces of Z)
  * loss:     J = data term + lambda/(2m) sum W^2      (biases excluded)
  * backward: dZ_L = H - Y (times g'(Z_L) for MSE on a non-identity output)
- *           dW = dZ^T A_prev / m (+ lambda/m W), db = column sums of dZ / m
+ *           dW = dZ^T A_prev / m, db = column sums of dZ / m
  *           dA_prev = dZ W, dZ_prev = dA_prev * g'(Z_prev)
- * update:   one optimizer kernel per parameter tensor
+ *           then dW += lambda/m W over every layer's weights at once
+ * update:   one optimizer kernel over the whole parameter arena
  * </pre>
  */
 final class StepPlanner {
@@ -34,9 +35,7 @@ final class StepPlanner {
     /** Forward, loss, backward and update: one mini-batch step. */
     static StepPlan trainingStep(ResidentNetwork r, int rows, Optimizer optimizer) {
         List<Op> ops = gradientOps(r, rows);
-        for (ResidentNetwork.Parameter p : r.parameters) {
-            ops.add(update(r, p, optimizer));
-        }
+        ops.add(update(r, optimizer));
         return new StepPlan("train[" + rows + "]", ops, List.of(r.input, r.target, r.scalars), List.of(r.loss));
     }
 
@@ -69,10 +68,13 @@ final class StepPlanner {
 
     private static void addPenalty(ResidentNetwork r, int examples, List<Op> ops) {
         if (r.network.l2() > 0) {
-            for (Buffer w : r.weights) {
-                ops.add(new Op.L2Penalty(w, null, r.loss, w.length(), (float) (r.network.l2() / examples)));
-            }
+            ops.add(new Op.L2Penalty(allWeights(r), null, r.loss, r.weightCount, (float) (r.network.l2() / examples)));
         }
+    }
+
+    /** Every layer's weights: the head of the parameter arena. */
+    private static Buffer allWeights(ResidentNetwork r) {
+        return r.parameterArena.slice(0, r.weightCount);
     }
 
     /** The forward pass alone: outputs in {@code r.output()}. */
@@ -151,14 +153,14 @@ final class StepPlanner {
             int fanIn = r.inputsOf(l);
             ops.add(new Op.Gemm(r.deltaZ[l], true, r.layerInput(l), false, r.weightGradients[l],
                     linear, fanIn, rows, perExample, 0f));
-            if (network.l2() > 0) {
-                ops.add(new Op.L2Penalty(r.weights[l], r.weightGradients[l], r.loss, r.weights[l].length(),
-                        (float) (network.l2() / rows)));
-            }
             ops.add(new Op.ColumnSums(r.deltaZ[l], r.biasGradients[l], rows, linear, perExample));
             if (l > 0) {
                 propagate(r, rows, l, ops);
             }
+        }
+        if (network.l2() > 0) {
+            ops.add(new Op.L2Penalty(allWeights(r), r.gradientArena.slice(0, r.weightCount), r.loss, r.weightCount,
+                    (float) (network.l2() / rows)));
         }
     }
 
@@ -182,14 +184,15 @@ final class StepPlanner {
         }
     }
 
-    private static Op update(ResidentNetwork r, ResidentNetwork.Parameter p, Optimizer optimizer) {
+    private static Op update(ResidentNetwork r, Optimizer optimizer) {
+        int count = r.parameterArena.length();
         return switch (optimizer) {
-            case Optimizer.Sgd s -> new Op.SgdUpdate(p.value(), p.gradient(), p.count(), r.scalars);
-            case Optimizer.Momentum m -> new Op.MomentumUpdate(p.value(), p.gradient(), p.state()[0], p.count(),
-                    (float) m.momentum(), m.nesterov(), r.scalars);
-            case Optimizer.Adam a -> new Op.AdamUpdate(p.value(), p.gradient(), p.state()[0], p.state()[1],
-                    p.count(), (float) a.beta1(), (float) a.beta2(), (float) a.epsilon(),
-                    p.penalised() ? (float) a.weightDecay() : 0f, r.scalars);
+            case Optimizer.Sgd s -> new Op.SgdUpdate(r.parameterArena, r.gradientArena, count, r.scalars);
+            case Optimizer.Momentum m -> new Op.MomentumUpdate(r.parameterArena, r.gradientArena, r.stateArenas[0],
+                    count, (float) m.momentum(), m.nesterov(), r.scalars);
+            case Optimizer.Adam a -> new Op.AdamUpdate(r.parameterArena, r.gradientArena, r.stateArenas[0],
+                    r.stateArenas[1], count, r.weightCount, (float) a.beta1(), (float) a.beta2(), (float) a.epsilon(),
+                    (float) a.weightDecay(), r.scalars);
             case Optimizer.ConjugateGradient c -> throw new IllegalArgumentException(
                     "conjugate gradient moves parameters from the host; it has no update kernel");
         };

@@ -87,12 +87,12 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void write(Buffer target, float[] source) {
-        System.arraycopy(source, 0, data(target), 0, source.length);
+        System.arraycopy(source, 0, data(target), target.offset(), source.length);
     }
 
     @Override
     public void read(Buffer source, float[] target) {
-        System.arraycopy(data(source), 0, target, 0, target.length);
+        System.arraycopy(data(source), source.offset(), target, 0, target.length);
     }
 
     @Override
@@ -139,14 +139,18 @@ public final class CpuBackend implements Backend {
 
     /** Whether {@code next} works element by element on all of C and reads nothing else the GEMM writes. */
     private boolean onC(Op.Gemm gemm, Op next) {
-        float[] c = data(gemm.c());
+        Buffer c = gemm.c();
         return switch (next) {
-            case Op.BiasActivation o -> data(o.z()) == c && o.rows() == gemm.m() && o.cols() == gemm.n()
-                    && data(o.bias()) != c;
-            case Op.ActivationGradient o -> data(o.delta()) == c && o.count() == gemm.m() * gemm.n()
-                    && data(o.z()) != c && data(o.a()) != c;
+            case Op.BiasActivation o -> startsAt(o.z(), c) && o.rows() == gemm.m() && o.cols() == gemm.n()
+                    && !Buffer.overlap(o.bias(), c) && (startsAt(o.out(), c) || !Buffer.overlap(o.out(), c));
+            case Op.ActivationGradient o -> startsAt(o.delta(), c) && o.count() == gemm.m() * gemm.n()
+                    && !Buffer.overlap(o.z(), c) && !Buffer.overlap(o.a(), c);
             default -> false;
         };
+    }
+
+    private static boolean startsAt(Buffer buffer, Buffer c) {
+        return buffer.whole() == c.whole() && buffer.offset() == c.offset();
     }
 
     /** The units in order, consecutive ones grouped while none touches an array another one writes. */
@@ -173,8 +177,8 @@ public final class CpuBackend implements Backend {
         return unit.stream().flatMap(op -> op.buffers().stream()).toList();
     }
 
-    private boolean touches(List<Buffer> written, List<Buffer> used) {
-        return written.stream().anyMatch(w -> used.stream().anyMatch(u -> data(u) == data(w)));
+    private static boolean touches(List<Buffer> written, List<Buffer> used) {
+        return written.stream().anyMatch(w -> used.stream().anyMatch(u -> Buffer.overlap(u, w)));
     }
 
     @Override
@@ -208,8 +212,11 @@ public final class CpuBackend implements Backend {
         float[] z = data(o.z());
         float[] bias = data(o.bias());
         float[] out = data(o.out());
-        return (rowFrom, rowTo, colFrom, colTo) -> kernels.biasActivation(z, bias, out, o.cols(), rowFrom, rowTo,
-                colFrom, colTo, o.function(), o.slope());
+        int zOff = o.z().offset();
+        int biasOff = o.bias().offset();
+        int outOff = o.out().offset();
+        return (rowFrom, rowTo, colFrom, colTo) -> kernels.biasActivation(z, zOff, bias, biasOff, out, outOff,
+                o.cols(), rowFrom, rowTo, colFrom, colTo, o.function(), o.slope());
     }
 
     /** {@code delta *= g'} over a range of elements. */
@@ -217,7 +224,11 @@ public final class CpuBackend implements Backend {
         float[] delta = data(o.delta());
         float[] z = data(o.z());
         float[] a = data(o.a());
-        return (from, to, worker) -> kernels.activationGradient(delta, z, a, from, to, o.function(), o.slope());
+        int deltaOff = o.delta().offset();
+        int zOff = o.z().offset();
+        int aOff = o.a().offset();
+        return (from, to, worker) -> kernels.activationGradient(delta, deltaOff, z, zOff, a, aOff, from, to,
+                o.function(), o.slope());
     }
 
     private Step compile(Op op, GemmStep.Packing packing) {
@@ -231,22 +242,30 @@ public final class CpuBackend implements Backend {
             case Op.RowSoftmax o -> {
                 float[] z = data(o.z());
                 float[] out = data(o.out());
+                int zOff = o.z().offset();
+                int outOff = o.out().offset();
                 yield rows(o.rows(), o.cols(), DOUBLE_EXP_GRAIN,
-                        (from, to, worker) -> kernels.rowSoftmax(z, out, o.cols(), from, to));
+                        (from, to, worker) -> kernels.rowSoftmax(z, zOff, out, outOff, o.cols(), from, to));
             }
             case Op.ActivationGradient o -> new RangeStep(o.count(), GRAIN, activationGradient(o));
             case Op.MaxoutForward o -> {
                 float[] z = data(o.z());
                 float[] out = data(o.out());
+                int zOff = o.z().offset();
+                int outOff = o.out().offset();
                 yield new RangeStep(o.rows() * o.units(), Math.max(1, GRAIN / o.pieces()),
-                        (from, to, worker) -> kernels.maxoutForward(z, out, o.pieces(), from, to));
+                        (from, to, worker) -> kernels.maxoutForward(z, zOff, out, outOff, o.pieces(), from, to));
             }
             case Op.MaxoutBackward o -> {
                 float[] deltaOut = data(o.deltaOut());
                 float[] z = data(o.z());
                 float[] deltaZ = data(o.deltaZ());
+                int deltaOutOff = o.deltaOut().offset();
+                int zOff = o.z().offset();
+                int deltaZOff = o.deltaZ().offset();
                 yield new RangeStep(o.rows() * o.units(), Math.max(1, GRAIN / o.pieces()),
-                        (from, to, worker) -> kernels.maxoutBackward(deltaOut, z, deltaZ, o.pieces(), from, to));
+                        (from, to, worker) -> kernels.maxoutBackward(deltaOut, deltaOutOff, z, zOff, deltaZ, deltaZOff,
+                                o.pieces(), from, to));
             }
             case Op.LossGradient o -> {
                 float[] output = data(o.output());
@@ -254,48 +273,67 @@ public final class CpuBackend implements Backend {
                 float[] target = data(o.target());
                 float[] delta = o.delta() == null ? null : data(o.delta());
                 float[] loss = data(o.loss());
+                int outputOff = o.output().offset();
+                int logitsOff = o.logits().offset();
+                int targetOff = o.target().offset();
+                int deltaOff = o.delta() == null ? 0 : o.delta().offset();
+                int lossAt = o.loss().offset();
                 int grain = o.function() == LossFunction.MEAN_SQUARED_ERROR ? GRAIN : DOUBLE_EXP_GRAIN;
                 yield new SumStep(o.rows(), rowGrain(o.cols(), grain),
-                        (from, to) -> kernels.loss(o.function(), output, logits, target, delta, o.cols(), from, to),
-                        total -> loss[0] = (float) (total / o.rows()));
+                        (from, to) -> kernels.loss(o.function(), output, outputOff, logits, logitsOff, target, targetOff,
+                                delta, deltaOff, o.cols(), from, to),
+                        total -> loss[lossAt] = (float) (total / o.rows()));
             }
             case Op.L2Penalty o -> {
                 float[] weights = data(o.weights());
                 float[] gradient = o.gradient() == null ? null : data(o.gradient());
                 float[] loss = data(o.loss());
+                int weightsOff = o.weights().offset();
+                int gradientOff = o.gradient() == null ? 0 : o.gradient().offset();
+                int lossAt = o.loss().offset();
                 float coefficient = o.coefficient();
                 yield new SumStep(o.count(), GRAIN, (from, to) -> {
                     if (gradient != null) {
-                        kernels.addScaled(gradient, coefficient, weights, from, to);
+                        kernels.addScaled(gradient, gradientOff, coefficient, weights, weightsOff, from, to);
                     }
-                    return kernels.sumOfSquares(weights, from, to);
-                }, total -> loss[0] = (float) (loss[0] + 0.5 * coefficient * total));
+                    return kernels.sumOfSquares(weights, weightsOff, from, to);
+                }, total -> loss[lossAt] = (float) (loss[lossAt] + 0.5 * coefficient * total));
             }
             case Op.ColumnSums o -> {
                 float[] source = data(o.source());
                 float[] target = data(o.target());
+                int sourceOff = o.source().offset();
+                int targetOff = o.target().offset();
                 // Columns are the independent outputs, each summed over every row in row order, so
                 // tasks take column ranges, as wide as about GRAIN elements of work.
                 int grain = Math.min(o.cols(), Math.max(1, GRAIN / o.rows()));
                 double[][] sums = new double[threads][grain];
                 yield new RangeStep(o.cols(), grain, (from, to, worker) ->
-                        kernels.columnSums(source, target, o.rows(), o.cols(), from, to, o.alpha(), sums[worker]));
+                        kernels.columnSums(source, sourceOff, target, targetOff, o.rows(), o.cols(), from, to, o.alpha(),
+                                sums[worker]));
             }
             case Op.SgdUpdate o -> {
                 float[] weights = data(o.weights());
                 float[] gradient = data(o.gradient());
                 float[] scalars = data(o.scalars());
+                int weightsOff = o.weights().offset();
+                int gradientOff = o.gradient().offset();
+                int rate = o.scalars().offset() + StepScalars.LEARNING_RATE;
                 yield new RangeStep(o.count(), GRAIN, (from, to, worker) ->
-                        kernels.addScaled(weights, -scalars[StepScalars.LEARNING_RATE], gradient, from, to));
+                        kernels.addScaled(weights, weightsOff, -scalars[rate], gradient, gradientOff, from, to));
             }
             case Op.MomentumUpdate o -> {
                 float[] weights = data(o.weights());
                 float[] gradient = data(o.gradient());
                 float[] velocity = data(o.velocity());
                 float[] scalars = data(o.scalars());
+                int weightsOff = o.weights().offset();
+                int gradientOff = o.gradient().offset();
+                int velocityOff = o.velocity().offset();
+                int rate = o.scalars().offset() + StepScalars.LEARNING_RATE;
                 yield new RangeStep(o.count(), GRAIN, (from, to, worker) ->
-                        kernels.momentum(weights, gradient, velocity, o.momentum(),
-                                scalars[StepScalars.LEARNING_RATE], o.nesterov(), from, to));
+                        kernels.momentum(weights, weightsOff, gradient, gradientOff, velocity, velocityOff, o.momentum(),
+                                scalars[rate], o.nesterov(), from, to));
             }
             case Op.AdamUpdate o -> {
                 float[] weights = data(o.weights());
@@ -303,11 +341,23 @@ public final class CpuBackend implements Backend {
                 float[] first = data(o.firstMoment());
                 float[] second = data(o.secondMoment());
                 float[] scalars = data(o.scalars());
-                yield new RangeStep(o.count(), GRAIN, (from, to, worker) ->
-                        kernels.adam(weights, gradient, first, second, o.beta1(), o.beta2(), o.epsilon(),
-                                o.weightDecay(), scalars[StepScalars.LEARNING_RATE],
-                                scalars[StepScalars.FIRST_MOMENT_CORRECTION],
-                                scalars[StepScalars.SECOND_MOMENT_CORRECTION], from, to));
+                int weightsOff = o.weights().offset();
+                int gradientOff = o.gradient().offset();
+                int firstOff = o.firstMoment().offset();
+                int secondOff = o.secondMoment().offset();
+                int at = o.scalars().offset();
+                int decayed = o.decayed();
+                yield new RangeStep(o.count(), GRAIN, (from, to, worker) -> {
+                    float lr = scalars[at + StepScalars.LEARNING_RATE];
+                    float c1 = scalars[at + StepScalars.FIRST_MOMENT_CORRECTION];
+                    float c2 = scalars[at + StepScalars.SECOND_MOMENT_CORRECTION];
+                    // The first decayed elements (weights) take the weight decay, the rest (biases) none.
+                    int split = Math.clamp(decayed, from, to);
+                    kernels.adam(weights, weightsOff, gradient, gradientOff, first, firstOff, second, secondOff,
+                            o.beta1(), o.beta2(), o.epsilon(), o.weightDecay(), lr, c1, c2, from, split);
+                    kernels.adam(weights, weightsOff, gradient, gradientOff, first, firstOff, second, secondOff,
+                            o.beta1(), o.beta2(), o.epsilon(), 0f, lr, c1, c2, split, to);
+                });
             }
         };
     }

@@ -127,6 +127,10 @@ final class GemmStep implements Step {
     private final float[] a;
     private final float[] b;
     private final float[] c;
+    /** Where A, B and C begin in their arrays: each may be a slice of a larger buffer. */
+    private final int aOff;
+    private final int bOff;
+    private final int cOff;
     private final int m;
     private final int n;
     private final int k;
@@ -191,6 +195,9 @@ final class GemmStep implements Step {
         this.a = a;
         this.b = b;
         this.c = c;
+        this.aOff = op.a().offset();
+        this.bOff = op.b().offset();
+        this.cOff = op.c().offset();
         m = op.m();
         n = op.n();
         k = op.k();
@@ -274,7 +281,7 @@ final class GemmStep implements Step {
         if (phase == 1) {
             multiply(task, worker);
         } else if (narrow) {
-            packPanel(b, 0, n, bLineStride, bStepStride, narrowPanel, 0, 0, 1, Kernels.NARROW);
+            packPanel(b, bOff, 0, n, bLineStride, bStepStride, narrowPanel, 0, 0, 1, Kernels.NARROW);
         } else if (task < bPackTasks) {
             int first = task * bPanelsPerTask;
             for (int panel = first; panel < Math.min(colTiles, first + bPanelsPerTask); panel++) {
@@ -307,7 +314,7 @@ final class GemmStep implements Step {
     private void packA(int first, int last, int origin, int tiles, float[] panels, int base) {
         for (int panel = first; panel < last; panel++) {
             int line = panel * tileRows;
-            packPanel(a, line, Math.min(tileRows, m - line), aLineStride, aStepStride, panels, base,
+            packPanel(a, aOff, line, Math.min(tileRows, m - line), aLineStride, aStepStride, panels, base,
                     panel - origin, tiles, tileRows);
         }
     }
@@ -315,7 +322,7 @@ final class GemmStep implements Step {
     /** Packs the k block from {@code step} of op(B)'s panel {@code panel} at {@code offset}. */
     private void packB(int panel, int step, float[] panels, int offset) {
         int line = panel * tileCols;
-        packSteps(b, line, Math.min(tileCols, n - line), bLineStride, bStepStride, step,
+        packSteps(b, bOff, line, Math.min(tileCols, n - line), bLineStride, bStepStride, step,
                 Math.min(GemmBlocking.DEPTH, k - step), panels, offset, tileCols);
     }
 
@@ -333,36 +340,37 @@ final class GemmStep implements Step {
     }
 
     /**
-     * Copies {@code lines} lines of an operand, from {@code first} on, into panel {@code tile} of
-     * {@code tiles} at {@code base}, all k blocks.
+     * Copies {@code lines} lines of an operand that begins at {@code source[origin]}, from line
+     * {@code first} on, into panel {@code tile} of {@code tiles} at {@code base}, all k blocks.
      */
-    private void packPanel(float[] source, int first, int lines, int lineStride, int stepStride,
+    private void packPanel(float[] source, int origin, int first, int lines, int lineStride, int stepStride,
                            float[] panel, int base, int tile, int tiles, int width) {
         for (int step = 0; step < k; step += GemmBlocking.DEPTH) {
-            packSteps(source, first, lines, lineStride, stepStride, step, Math.min(GemmBlocking.DEPTH, k - step),
-                    panel, base + packedAt(tile, tiles, width, step), width);
+            packSteps(source, origin, first, lines, lineStride, stepStride, step,
+                    Math.min(GemmBlocking.DEPTH, k - step), panel, base + packedAt(tile, tiles, width, step), width);
         }
     }
 
     /**
-     * Copies steps {@code [step, step + steps)} of {@code lines} lines of an operand, from
-     * {@code first} on, to {@code panel[offset + s * width + line]}, zero-padding the lines up to
-     * {@code width} so the micro-kernel can always run a full tile.
+     * Copies steps {@code [step, step + steps)} of {@code lines} lines of an operand that begins at
+     * {@code source[origin]}, from line {@code first} on, to {@code panel[offset + s * width + line]},
+     * zero-padding the lines up to {@code width} so the micro-kernel can always run a full tile.
      */
-    private void packSteps(float[] source, int first, int lines, int lineStride, int stepStride, int step,
-                           int steps, float[] panel, int offset, int width) {
+    private void packSteps(float[] source, int origin, int first, int lines, int lineStride, int stepStride,
+                           int step, int steps, float[] panel, int offset, int width) {
         if (lineStride == 1) {
-            kernels.packSteps(source, step * stepStride + first, stepStride, steps, lines, panel, offset, width);
+            kernels.packSteps(source, origin + step * stepStride + first, stepStride, steps, lines, panel, offset,
+                    width);
             return;
         }
         // Lines are contiguous along k here: eight at a time, transposed by the kernels.
         int line = 0;
         for (; line + 8 <= lines; line += 8) {
-            kernels.packEightLines(source, (first + line) * lineStride + step, lineStride, steps, panel,
+            kernels.packEightLines(source, origin + (first + line) * lineStride + step, lineStride, steps, panel,
                     offset + line, width);
         }
         for (; line < lines; line++) {
-            int from = (first + line) * lineStride + step;
+            int from = origin + (first + line) * lineStride + step;
             for (int s = 0; s < steps; s++) {
                 panel[offset + s * width + line] = source[from + s];
             }
@@ -379,7 +387,8 @@ final class GemmStep implements Step {
         if (narrow) {
             int row = band * narrowRows;
             int rows = Math.min(narrowRows, m - row);
-            kernels.gemmNarrow(k, a, row * k, narrowPanel, c, row * n, rows, n, alpha, beta, tiles[worker]);
+            kernels.gemmNarrow(k, a, aOff + row * k, narrowPanel, c, cOff + row * n, rows, n, alpha, beta,
+                    tiles[worker]);
             if (epilogue != null) {
                 epilogue.apply(row, row + rows, 0, n);
             }
@@ -430,7 +439,7 @@ final class GemmStep implements Step {
                 int col = colTile * tileCols;
                 int bOffset;
                 if (bInPlace) {
-                    bOffset = step * n + col;
+                    bOffset = bOff + step * n + col;
                 } else if (bOnTheFly) {
                     packB(colTile, step, own, ownB);
                     bOffset = ownB;
@@ -440,7 +449,7 @@ final class GemmStep implements Step {
                 for (int rowTile = firstRowTile; rowTile < lastRowTile; rowTile++) {
                     int row = rowTile * tileRows;
                     kernels.gemmTile(depth, packedA, aBase + packedAt(rowTile - aOrigin, aTiles, tileRows, step),
-                            packedB, bOffset, bStride, c, row * n + col, n, Math.min(tileRows, m - row),
+                            packedB, bOffset, bStride, c, cOff + row * n + col, n, Math.min(tileRows, m - row),
                             Math.min(tileCols, n - col), alpha, blockBeta, tile);
                 }
             }

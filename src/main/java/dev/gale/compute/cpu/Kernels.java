@@ -57,52 +57,56 @@ interface Kernels {
     void gemmNarrow(int k, float[] a, int aOff, float[] panel, float[] c, int cOff, int rows,
                     int cols, float alpha, float beta, float[] tile);
 
+    // From here on each array comes with the index of its element 0 (zOff for z):
+    // an op's buffer may be a slice of a larger one.
+
     /**
      * Rows {@code [from, to)}, columns {@code [colFrom, colTo)} of rows {@code cols} long:
      * {@code z += bias; out = g(z)}. Every element is computed the same way wherever the block
      * begins, as long as {@code colFrom} is a multiple of {@link #tileCols()}.
      */
-    void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to, int colFrom,
-                        int colTo, Pointwise function, float slope);
+    void biasActivation(float[] z, int zOff, float[] bias, int biasOff, float[] out, int outOff, int cols, int from,
+                        int to, int colFrom, int colTo, Pointwise function, float slope);
 
     /** Rows {@code [from, to)}. */
-    void rowSoftmax(float[] z, float[] out, int cols, int from, int to);
+    void rowSoftmax(float[] z, int zOff, float[] out, int outOff, int cols, int from, int to);
 
     /** Elements {@code [from, to)}: {@code delta *= g'(z, a)}. */
-    void activationGradient(float[] delta, float[] z, float[] a, int from, int to,
+    void activationGradient(float[] delta, int deltaOff, float[] z, int zOff, float[] a, int aOff, int from, int to,
                             Pointwise function, float slope);
 
     /** Output units {@code [from, to)} of the flattened rows x units output. */
-    void maxoutForward(float[] z, float[] out, int pieces, int from, int to);
+    void maxoutForward(float[] z, int zOff, float[] out, int outOff, int pieces, int from, int to);
 
     /** Output units {@code [from, to)} of the flattened rows x units delta. */
-    void maxoutBackward(float[] deltaOut, float[] z, float[] deltaZ, int pieces, int from, int to);
+    void maxoutBackward(float[] deltaOut, int deltaOutOff, float[] z, int zOff, float[] deltaZ, int deltaZOff,
+                        int pieces, int from, int to);
 
     /**
      * Rows {@code [from, to)}: returns the sum of their data terms and writes
      * {@code delta = output - target} when delta is not null.
      */
-    double loss(LossFunction function, float[] output, float[] logits, float[] target,
-                float[] delta, int cols, int from, int to);
+    double loss(LossFunction function, float[] output, int outputOff, float[] logits, int logitsOff, float[] target,
+                int targetOff, float[] delta, int deltaOff, int cols, int from, int to);
 
     /** Elements {@code [from, to)}: the sum of squares, in double. */
-    double sumOfSquares(float[] x, int from, int to);
+    double sumOfSquares(float[] x, int xOff, int from, int to);
 
     /** Elements {@code [from, to)}: {@code target += scale * source}. */
-    void addScaled(float[] target, float scale, float[] source, int from, int to);
+    void addScaled(float[] target, int targetOff, float scale, float[] source, int sourceOff, int from, int to);
 
     /**
      * Columns {@code [from, to)}: {@code target[c] = alpha * sum_r source[r, c]}, summed in row
      * order in double. {@code sums} is scratch of at least {@code to - from} doubles.
      */
-    void columnSums(float[] source, float[] target, int rows, int cols, int from, int to,
-                    float alpha, double[] sums);
+    void columnSums(float[] source, int sourceOff, float[] target, int targetOff, int rows, int cols, int from,
+                    int to, float alpha, double[] sums);
 
     /** Elements {@code [from, to)} of a (Nesterov) momentum step. */
-    void momentum(float[] w, float[] g, float[] v, float mu, float lr, boolean nesterov,
+    void momentum(float[] w, int wOff, float[] g, int gOff, float[] v, int vOff, float mu, float lr, boolean nesterov,
                   int from, int to);
 
     /** Elements {@code [from, to)} of an Adam step; lr, c1 and c2 as read from the step scalars. */
-    void adam(float[] w, float[] g, float[] m, float[] v, float beta1, float beta2, float epsilon,
-              float weightDecay, float lr, float c1, float c2, int from, int to);
+    void adam(float[] w, int wOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, float beta1,
+              float beta2, float epsilon, float weightDecay, float lr, float c1, float c2, int from, int to);
 }

@@ -125,20 +125,21 @@ class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to, int colFrom,
-                               int colTo, Pointwise function, float slope) {
+    public void biasActivation(float[] z, int zOff, float[] bias, int biasOff, float[] out, int outOff, int cols,
+                               int from, int to, int colFrom, int colTo, Pointwise function, float slope) {
         for (int r = from; r < to; r++) {
-            biasActivationRow(z, bias, out, r * cols, colFrom, colTo, function, slope);
+            biasActivationRow(z, zOff + r * cols, bias, biasOff, out, outOff + r * cols, colFrom, colTo, function,
+                    slope);
         }
     }
 
-    /** Columns {@code [colFrom, colTo)} of the row that starts at {@code row}. */
-    static void biasActivationRow(float[] z, float[] bias, float[] out, int row, int colFrom,
-                                  int colTo, Pointwise function, float slope) {
+    /** Columns {@code [colFrom, colTo)} of the row that starts at {@code zRow} in z and {@code outRow} in out. */
+    static void biasActivationRow(float[] z, int zRow, float[] bias, int biasOff, float[] out, int outRow,
+                                  int colFrom, int colTo, Pointwise function, float slope) {
         for (int c = colFrom; c < colTo; c++) {
-            float x = z[row + c] + bias[c];
-            z[row + c] = x;
-            out[row + c] = activate(function, slope, x);
+            float x = z[zRow + c] + bias[biasOff + c];
+            z[zRow + c] = x;
+            out[outRow + c] = activate(function, slope, x);
         }
     }
 
@@ -173,71 +174,72 @@ class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void rowSoftmax(float[] z, float[] out, int cols, int from, int to) {
+    public void rowSoftmax(float[] z, int zOff, float[] out, int outOff, int cols, int from, int to) {
         for (int r = from; r < to; r++) {
-            int row = r * cols;
+            int zRow = zOff + r * cols;
+            int outRow = outOff + r * cols;
             float max = Float.NEGATIVE_INFINITY;
             for (int c = 0; c < cols; c++) {
-                max = Math.max(max, z[row + c]);
+                max = Math.max(max, z[zRow + c]);
             }
             double sum = 0;
             for (int c = 0; c < cols; c++) {
                 // The difference is exact in double, so exp sees the true argument.
-                float e = (float) Math.exp((double) z[row + c] - max);
-                out[row + c] = e;
+                float e = (float) Math.exp((double) z[zRow + c] - max);
+                out[outRow + c] = e;
                 sum += e;
             }
             for (int c = 0; c < cols; c++) {
-                out[row + c] = (float) (out[row + c] / sum);
+                out[outRow + c] = (float) (out[outRow + c] / sum);
             }
         }
     }
 
     @Override
-    public void activationGradient(float[] delta, float[] z, float[] a, int from, int to,
-                                   Pointwise function, float slope) {
+    public void activationGradient(float[] delta, int deltaOff, float[] z, int zOff, float[] a, int aOff, int from,
+                                   int to, Pointwise function, float slope) {
         switch (function) {
             case IDENTITY -> {
             }
             case SIGMOID -> {
                 for (int i = from; i < to; i++) {
-                    delta[i] *= a[i] * (1 - a[i]);
+                    delta[deltaOff + i] *= a[aOff + i] * (1 - a[aOff + i]);
                 }
             }
             case TANH -> {
                 // (1 - a)(1 + a) rather than 1 - a^2: no cancellation as |a| approaches 1.
                 for (int i = from; i < to; i++) {
-                    delta[i] *= (1 - a[i]) * (1 + a[i]);
+                    delta[deltaOff + i] *= (1 - a[aOff + i]) * (1 + a[aOff + i]);
                 }
             }
             case RELU -> {
                 for (int i = from; i < to; i++) {
-                    delta[i] *= z[i] > 0 ? 1f : 0f;
+                    delta[deltaOff + i] *= z[zOff + i] > 0 ? 1f : 0f;
                 }
             }
             case LEAKY_RELU -> {
                 for (int i = from; i < to; i++) {
-                    delta[i] *= z[i] > 0 ? 1f : slope;
+                    delta[deltaOff + i] *= z[zOff + i] > 0 ? 1f : slope;
                 }
             }
         }
     }
 
     @Override
-    public void maxoutForward(float[] z, float[] out, int pieces, int from, int to) {
+    public void maxoutForward(float[] z, int zOff, float[] out, int outOff, int pieces, int from, int to) {
         for (int unit = from; unit < to; unit++) {
-            out[unit] = z[winner(z, unit * pieces, pieces)];
+            out[outOff + unit] = z[winner(z, zOff + unit * pieces, pieces)];
         }
     }
 
     @Override
-    public void maxoutBackward(float[] deltaOut, float[] z, float[] deltaZ, int pieces, int from,
-                               int to) {
+    public void maxoutBackward(float[] deltaOut, int deltaOutOff, float[] z, int zOff, float[] deltaZ,
+                               int deltaZOff, int pieces, int from, int to) {
         for (int unit = from; unit < to; unit++) {
             int base = unit * pieces;
-            int winner = winner(z, base, pieces);
+            int winner = winner(z, zOff + base, pieces) - zOff;
             for (int i = base; i < base + pieces; i++) {
-                deltaZ[i] = i == winner ? deltaOut[unit] : 0f;
+                deltaZ[deltaZOff + i] = i == winner ? deltaOut[deltaOutOff + unit] : 0f;
             }
         }
     }
@@ -254,20 +256,20 @@ class ScalarKernels implements Kernels {
     }
 
     @Override
-    public double loss(LossFunction function, float[] output, float[] logits, float[] target,
-                       float[] delta, int cols, int from, int to) {
+    public double loss(LossFunction function, float[] output, int outputOff, float[] logits, int logitsOff,
+                       float[] target, int targetOff, float[] delta, int deltaOff, int cols, int from, int to) {
         double total = 0;
         for (int r = from; r < to; r++) {
             int row = r * cols;
             total += switch (function) {
-                case LOGISTIC -> logisticLoss(logits, target, row, cols);
-                case SOFTMAX_CROSS_ENTROPY -> softmaxCrossEntropy(logits, target, row, cols);
-                case MEAN_SQUARED_ERROR -> squaredError(output, target, row, cols);
+                case LOGISTIC -> logisticLoss(logits, logitsOff + row, target, targetOff + row, cols);
+                case SOFTMAX_CROSS_ENTROPY -> softmaxCrossEntropy(logits, logitsOff + row, target, targetOff + row, cols);
+                case MEAN_SQUARED_ERROR -> squaredError(output, outputOff + row, target, targetOff + row, cols);
             };
             // After the row's loss, so that delta may alias an input.
             if (delta != null) {
                 for (int c = row; c < row + cols; c++) {
-                    delta[c] = output[c] - target[c];
+                    delta[deltaOff + c] = output[outputOff + c] - target[targetOff + c];
                 }
             }
         }
@@ -275,95 +277,98 @@ class ScalarKernels implements Kernels {
     }
 
     /** sum softplus(z) - y z, with softplus(z) = max(z, 0) + log1p(e^-|z|) never overflowing. */
-    private static double logisticLoss(float[] z, float[] y, int row, int cols) {
+    private static double logisticLoss(float[] z, int zRow, float[] y, int yRow, int cols) {
         double sum = 0;
-        for (int c = row; c < row + cols; c++) {
-            double x = z[c];
-            sum += Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))) - y[c] * x;
+        for (int c = 0; c < cols; c++) {
+            double x = z[zRow + c];
+            sum += Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))) - y[yRow + c] * x;
         }
         return sum;
     }
 
-    private static double softmaxCrossEntropy(float[] z, float[] y, int row, int cols) {
+    private static double softmaxCrossEntropy(float[] z, int zRow, float[] y, int yRow, int cols) {
         double max = Double.NEGATIVE_INFINITY;
-        for (int c = row; c < row + cols; c++) {
-            max = Math.max(max, z[c]);
+        for (int c = 0; c < cols; c++) {
+            max = Math.max(max, z[zRow + c]);
         }
         double sumExp = 0;
-        for (int c = row; c < row + cols; c++) {
-            sumExp += Math.exp(z[c] - max);
+        for (int c = 0; c < cols; c++) {
+            sumExp += Math.exp(z[zRow + c] - max);
         }
         double logSumExp = max + Math.log(sumExp);
         double sum = 0;
-        for (int c = row; c < row + cols; c++) {
-            sum += y[c] * (logSumExp - z[c]);
+        for (int c = 0; c < cols; c++) {
+            sum += y[yRow + c] * (logSumExp - z[zRow + c]);
         }
         return sum;
     }
 
-    private static double squaredError(float[] h, float[] y, int row, int cols) {
+    private static double squaredError(float[] h, int hRow, float[] y, int yRow, int cols) {
         double sum = 0;
-        for (int c = row; c < row + cols; c++) {
-            double d = (double) h[c] - y[c];
+        for (int c = 0; c < cols; c++) {
+            double d = (double) h[hRow + c] - y[yRow + c];
             sum += 0.5 * d * d;
         }
         return sum;
     }
 
     @Override
-    public double sumOfSquares(float[] x, int from, int to) {
+    public double sumOfSquares(float[] x, int xOff, int from, int to) {
         double sum = 0;
-        for (int i = from; i < to; i++) {
+        for (int i = xOff + from; i < xOff + to; i++) {
             sum += (double) x[i] * x[i];
         }
         return sum;
     }
 
     @Override
-    public void addScaled(float[] target, float scale, float[] source, int from, int to) {
+    public void addScaled(float[] target, int targetOff, float scale, float[] source, int sourceOff, int from,
+                          int to) {
         for (int i = from; i < to; i++) {
-            target[i] += scale * source[i];
+            target[targetOff + i] += scale * source[sourceOff + i];
         }
     }
 
     @Override
-    public void columnSums(float[] source, float[] target, int rows, int cols, int from, int to,
-                           float alpha, double[] sums) {
+    public void columnSums(float[] source, int sourceOff, float[] target, int targetOff, int rows, int cols,
+                           int from, int to, float alpha, double[] sums) {
         int width = to - from;
         Arrays.fill(sums, 0, width, 0);
         for (int r = 0; r < rows; r++) {
-            int row = r * cols + from;
+            int row = sourceOff + r * cols + from;
             for (int j = 0; j < width; j++) {
                 sums[j] += source[row + j];
             }
         }
         for (int j = 0; j < width; j++) {
-            target[from + j] = (float) (alpha * sums[j]);
+            target[targetOff + from + j] = (float) (alpha * sums[j]);
         }
     }
 
     @Override
-    public void momentum(float[] w, float[] g, float[] v, float mu, float lr, boolean nesterov,
-                         int from, int to) {
+    public void momentum(float[] w, int wOff, float[] g, int gOff, float[] v, int vOff, float mu, float lr,
+                         boolean nesterov, int from, int to) {
         for (int i = from; i < to; i++) {
-            float velocity = mu * v[i] - lr * g[i];
-            v[i] = velocity;
-            w[i] += nesterov ? mu * velocity - lr * g[i] : velocity;
+            float velocity = mu * v[vOff + i] - lr * g[gOff + i];
+            v[vOff + i] = velocity;
+            w[wOff + i] += nesterov ? mu * velocity - lr * g[gOff + i] : velocity;
         }
     }
 
     @Override
-    public void adam(float[] w, float[] g, float[] m, float[] v, float beta1, float beta2,
-                     float epsilon, float weightDecay, float lr, float c1, float c2, int from,
-                     int to) {
+    public void adam(float[] w, int wOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff,
+                     float beta1, float beta2, float epsilon, float weightDecay, float lr, float c1, float c2,
+                     int from, int to) {
         float oneMinusBeta1 = 1 - beta1;
         float oneMinusBeta2 = 1 - beta2;
         for (int i = from; i < to; i++) {
-            float first = beta1 * m[i] + oneMinusBeta1 * g[i];
-            float second = beta2 * v[i] + oneMinusBeta2 * g[i] * g[i];
-            m[i] = first;
-            v[i] = second;
-            w[i] -= lr * (first * c1 / ((float) Math.sqrt(second * c2) + epsilon) + weightDecay * w[i]);
+            float gradient = g[gOff + i];
+            float first = beta1 * m[mOff + i] + oneMinusBeta1 * gradient;
+            float second = beta2 * v[vOff + i] + oneMinusBeta2 * gradient * gradient;
+            m[mOff + i] = first;
+            v[vOff + i] = second;
+            float weight = w[wOff + i];
+            w[wOff + i] = weight - lr * (first * c1 / ((float) Math.sqrt(second * c2) + epsilon) + weightDecay * weight);
         }
     }
 }

@@ -298,19 +298,20 @@ abstract class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void biasActivation(float[] z, float[] bias, float[] out, int cols, int from, int to, int colFrom,
-                               int colTo, Pointwise function, float slope) {
+    public void biasActivation(float[] z, int zOff, float[] bias, int biasOff, float[] out, int outOff, int cols,
+                               int from, int to, int colFrom, int colTo, Pointwise function, float slope) {
         // With colFrom a multiple of L, an element falls in the vector body or the scalar tail
         // just as it does when the block is the whole row.
         int bound = colFrom + F.loopBound(colTo - colFrom);
         for (int r = from; r < to; r++) {
-            int row = r * cols;
+            int zRow = zOff + r * cols;
+            int outRow = outOff + r * cols;
             for (int c = colFrom; c < bound; c += L) {
-                FloatVector x = FloatVector.fromArray(F, z, row + c).add(FloatVector.fromArray(F, bias, c));
-                x.intoArray(z, row + c);
-                activate(function, slope, x).intoArray(out, row + c);
+                FloatVector x = FloatVector.fromArray(F, z, zRow + c).add(FloatVector.fromArray(F, bias, biasOff + c));
+                x.intoArray(z, zRow + c);
+                activate(function, slope, x).intoArray(out, outRow + c);
             }
-            biasActivationRow(z, bias, out, row, bound, colTo, function, slope);
+            biasActivationRow(z, zRow, bias, biasOff, out, outRow, bound, colTo, function, slope);
         }
     }
 
@@ -325,37 +326,38 @@ abstract class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void activationGradient(float[] delta, float[] z, float[] a, int from, int to,
-                                   Pointwise function, float slope) {
+    public void activationGradient(float[] delta, int deltaOff, float[] z, int zOff, float[] a, int aOff, int from,
+                                   int to, Pointwise function, float slope) {
         if (function == Pointwise.IDENTITY) {
             return;
         }
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
-            FloatVector.fromArray(F, delta, i).mul(derivative(function, slope, z, a, i)).intoArray(delta, i);
+            FloatVector.fromArray(F, delta, deltaOff + i).mul(derivative(function, slope, z, zOff + i, a, aOff + i))
+                    .intoArray(delta, deltaOff + i);
         }
-        super.activationGradient(delta, z, a, i, to, function, slope);
+        super.activationGradient(delta, deltaOff, z, zOff, a, aOff, i, to, function, slope);
     }
 
     /**
      * g' at elements {@code i..i+L-1}, rounded step for step as {@link ScalarKernels} rounds it, so
      * that the vector and scalar paths give the same bits.
      */
-    private static FloatVector derivative(Pointwise function, float slope, float[] z, float[] a, int i) {
+    private static FloatVector derivative(Pointwise function, float slope, float[] z, int zAt, float[] a, int aAt) {
         FloatVector one = FloatVector.broadcast(F, 1f);
         return switch (function) {
             case IDENTITY -> one;
             case SIGMOID -> {
-                FloatVector y = FloatVector.fromArray(F, a, i);
+                FloatVector y = FloatVector.fromArray(F, a, aAt);
                 yield y.mul(one.sub(y));
             }
             case TANH -> {
-                FloatVector y = FloatVector.fromArray(F, a, i);
+                FloatVector y = FloatVector.fromArray(F, a, aAt);
                 yield one.sub(y).mul(one.add(y));
             }
-            case RELU -> FloatVector.zero(F).blend(one, FloatVector.fromArray(F, z, i).compare(VectorOperators.GT, 0f));
+            case RELU -> FloatVector.zero(F).blend(one, FloatVector.fromArray(F, z, zAt).compare(VectorOperators.GT, 0f));
             case LEAKY_RELU -> FloatVector.broadcast(F, slope)
-                    .blend(one, FloatVector.fromArray(F, z, i).compare(VectorOperators.GT, 0f));
+                    .blend(one, FloatVector.fromArray(F, z, zAt).compare(VectorOperators.GT, 0f));
         };
     }
 
@@ -402,12 +404,12 @@ abstract class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public double sumOfSquares(float[] x, int from, int to) {
+    public double sumOfSquares(float[] x, int xOff, int from, int to) {
         DoubleVector low = DoubleVector.zero(D);
         DoubleVector high = low;
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector v = FloatVector.fromArray(F, x, xOff + i);
             DoubleVector lowHalf = (DoubleVector) v.convert(VectorOperators.F2D, 0);
             DoubleVector highHalf = (DoubleVector) v.convert(VectorOperators.F2D, 1);
             low = lowHalf.fma(lowHalf, low);
@@ -418,52 +420,53 @@ abstract class VectorKernels extends ScalarKernels {
         for (int lane = 0; lane < D.length(); lane++) {
             sum += low.lane(lane) + high.lane(lane);
         }
-        return sum + super.sumOfSquares(x, i, to);
+        return sum + super.sumOfSquares(x, xOff, i, to);
     }
 
     @Override
-    public void addScaled(float[] target, float scale, float[] source, int from, int to) {
+    public void addScaled(float[] target, int targetOff, float scale, float[] source, int sourceOff, int from,
+                          int to) {
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
-            FloatVector.fromArray(F, target, i)
-                    .add(FloatVector.fromArray(F, source, i).mul(scale)).intoArray(target, i);
+            FloatVector.fromArray(F, target, targetOff + i)
+                    .add(FloatVector.fromArray(F, source, sourceOff + i).mul(scale)).intoArray(target, targetOff + i);
         }
-        super.addScaled(target, scale, source, i, to);
+        super.addScaled(target, targetOff, scale, source, sourceOff, i, to);
     }
 
     @Override
-    public void momentum(float[] w, float[] g, float[] v, float mu, float lr, boolean nesterov,
-                         int from, int to) {
+    public void momentum(float[] w, int wOff, float[] g, int gOff, float[] v, int vOff, float mu, float lr,
+                         boolean nesterov, int from, int to) {
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
-            FloatVector gradient = FloatVector.fromArray(F, g, i);
-            FloatVector velocity = FloatVector.fromArray(F, v, i).mul(mu).sub(gradient.mul(lr));
-            velocity.intoArray(v, i);
+            FloatVector gradient = FloatVector.fromArray(F, g, gOff + i);
+            FloatVector velocity = FloatVector.fromArray(F, v, vOff + i).mul(mu).sub(gradient.mul(lr));
+            velocity.intoArray(v, vOff + i);
             FloatVector step = nesterov ? velocity.mul(mu).sub(gradient.mul(lr)) : velocity;
-            FloatVector.fromArray(F, w, i).add(step).intoArray(w, i);
+            FloatVector.fromArray(F, w, wOff + i).add(step).intoArray(w, wOff + i);
         }
-        super.momentum(w, g, v, mu, lr, nesterov, i, to);
+        super.momentum(w, wOff, g, gOff, v, vOff, mu, lr, nesterov, i, to);
     }
 
     @Override
-    public void adam(float[] w, float[] g, float[] m, float[] v, float beta1, float beta2,
-                     float epsilon, float weightDecay, float lr, float c1, float c2, int from,
-                     int to) {
+    public void adam(float[] w, int wOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff,
+                     float beta1, float beta2, float epsilon, float weightDecay, float lr, float c1, float c2,
+                     int from, int to) {
         float oneMinusBeta1 = 1 - beta1;
         float oneMinusBeta2 = 1 - beta2;
         int i = from;
         for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
-            FloatVector gradient = FloatVector.fromArray(F, g, i);
-            FloatVector first = FloatVector.fromArray(F, m, i).mul(beta1).add(gradient.mul(oneMinusBeta1));
-            FloatVector second = FloatVector.fromArray(F, v, i).mul(beta2)
+            FloatVector gradient = FloatVector.fromArray(F, g, gOff + i);
+            FloatVector first = FloatVector.fromArray(F, m, mOff + i).mul(beta1).add(gradient.mul(oneMinusBeta1));
+            FloatVector second = FloatVector.fromArray(F, v, vOff + i).mul(beta2)
                     .add(gradient.mul(oneMinusBeta2).mul(gradient));
-            first.intoArray(m, i);
-            second.intoArray(v, i);
-            FloatVector weights = FloatVector.fromArray(F, w, i);
+            first.intoArray(m, mOff + i);
+            second.intoArray(v, vOff + i);
+            FloatVector weights = FloatVector.fromArray(F, w, wOff + i);
             FloatVector step = first.mul(c1).div(second.mul(c2).sqrt().add(epsilon))
                     .add(weights.mul(weightDecay));
-            weights.sub(step.mul(lr)).intoArray(w, i);
+            weights.sub(step.mul(lr)).intoArray(w, wOff + i);
         }
-        super.adam(w, g, m, v, beta1, beta2, epsilon, weightDecay, lr, c1, c2, i, to);
+        super.adam(w, wOff, g, gOff, m, mOff, v, vOff, beta1, beta2, epsilon, weightDecay, lr, c1, c2, i, to);
     }
 }

@@ -40,29 +40,29 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void write(Buffer target, float[] source) {
-        double[] data = data(target);
+        Elements data = elements(target);
         for (int i = 0; i < source.length; i++) {
-            data[i] = source[i];
+            data.set(i, source[i]);
         }
     }
 
     @Override
     public void read(Buffer source, float[] target) {
-        double[] data = data(source);
+        Elements data = elements(source);
         for (int i = 0; i < target.length; i++) {
-            target[i] = (float) data[i];
+            target[i] = (float) data.get(i);
         }
     }
 
     /** Full-precision access for gradient checks. */
     @Override
     public void writeDoubles(Buffer target, double[] source) {
-        System.arraycopy(source, 0, data(target), 0, source.length);
+        System.arraycopy(source, 0, data(target), target.offset(), source.length);
     }
 
     @Override
     public void readDoubles(Buffer source, double[] target) {
-        System.arraycopy(data(source), 0, target, 0, target.length);
+        System.arraycopy(data(source), source.offset(), target, 0, target.length);
     }
 
     @Override
@@ -78,6 +78,21 @@ public final class ReferenceBackend implements Backend {
 
     private double[] data(Buffer buffer) {
         return Backend.own(buffer, DoubleBuffer.class, this).data;
+    }
+
+    /** A buffer's elements from its own 0, wherever it begins in its whole buffer. */
+    private record Elements(double[] data, int offset) {
+        double get(int i) {
+            return data[offset + i];
+        }
+
+        void set(int i, double value) {
+            data[offset + i] = value;
+        }
+    }
+
+    private Elements elements(Buffer buffer) {
+        return new Elements(data(buffer), buffer.offset());
     }
 
     private void execute(Op op) {
@@ -98,9 +113,9 @@ public final class ReferenceBackend implements Backend {
     }
 
     private void gemm(Op.Gemm g) {
-        double[] a = data(g.a());
-        double[] b = data(g.b());
-        double[] c = data(g.c());
+        Elements a = elements(g.a());
+        Elements b = elements(g.b());
+        Elements c = elements(g.c());
         int m = g.m();
         int n = g.n();
         int k = g.k();
@@ -108,89 +123,89 @@ public final class ReferenceBackend implements Backend {
             for (int j = 0; j < n; j++) {
                 double sum = 0;
                 for (int p = 0; p < k; p++) {
-                    double av = g.transposeA() ? a[p * m + i] : a[i * k + p];
-                    double bv = g.transposeB() ? b[j * k + p] : b[p * n + j];
+                    double av = g.transposeA() ? a.get(p * m + i) : a.get(i * k + p);
+                    double bv = g.transposeB() ? b.get(j * k + p) : b.get(p * n + j);
                     sum += av * bv;
                 }
                 double scaled = g.alpha() * sum;
-                c[i * n + j] = g.beta() == 0 ? scaled : scaled + g.beta() * c[i * n + j];
+                c.set(i * n + j, g.beta() == 0 ? scaled : scaled + g.beta() * c.get(i * n + j));
             }
         }
     }
 
     private void biasActivation(Op.BiasActivation op) {
-        double[] z = data(op.z());
-        double[] bias = data(op.bias());
-        double[] out = data(op.out());
+        Elements z = elements(op.z());
+        Elements bias = elements(op.bias());
+        Elements out = elements(op.out());
         for (int r = 0; r < op.rows(); r++) {
             for (int c = 0; c < op.cols(); c++) {
                 int i = r * op.cols() + c;
-                z[i] += bias[c];
-                out[i] = Functions.apply(op.function(), op.slope(), z[i]);
+                z.set(i, z.get(i) + bias.get(c));
+                out.set(i, Functions.apply(op.function(), op.slope(), z.get(i)));
             }
         }
     }
 
     private void rowSoftmax(Op.RowSoftmax op) {
-        double[] z = data(op.z());
-        double[] out = data(op.out());
+        Elements z = elements(op.z());
+        Elements out = elements(op.out());
         int cols = op.cols();
         for (int r = 0; r < op.rows(); r++) {
             double max = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < cols; c++) {
-                max = Math.max(max, z[r * cols + c]);
+                max = Math.max(max, z.get(r * cols + c));
             }
             double sum = 0;
             for (int c = 0; c < cols; c++) {
-                sum += Math.exp(z[r * cols + c] - max);
+                sum += Math.exp(z.get(r * cols + c) - max);
             }
             for (int c = 0; c < cols; c++) {
-                out[r * cols + c] = Math.exp(z[r * cols + c] - max) / sum;
+                out.set(r * cols + c, Math.exp(z.get(r * cols + c) - max) / sum);
             }
         }
     }
 
     private void activationGradient(Op.ActivationGradient op) {
-        double[] delta = data(op.delta());
-        double[] z = data(op.z());
-        double[] a = data(op.a());
+        Elements delta = elements(op.delta());
+        Elements z = elements(op.z());
+        Elements a = elements(op.a());
         for (int i = 0; i < op.count(); i++) {
-            delta[i] *= Functions.derivative(op.function(), op.slope(), z[i], a[i]);
+            delta.set(i, delta.get(i) * Functions.derivative(op.function(), op.slope(), z.get(i), a.get(i)));
         }
     }
 
     private void maxoutForward(Op.MaxoutForward op) {
-        double[] z = data(op.z());
-        double[] out = data(op.out());
+        Elements z = elements(op.z());
+        Elements out = elements(op.out());
         int pieces = op.pieces();
         for (int r = 0; r < op.rows(); r++) {
             for (int u = 0; u < op.units(); u++) {
                 int base = (r * op.units() + u) * pieces;
-                out[r * op.units() + u] = z[base + argmax(z, base, pieces)];
+                out.set(r * op.units() + u, z.get(base + argmax(z, base, pieces)));
             }
         }
     }
 
     private void maxoutBackward(Op.MaxoutBackward op) {
-        double[] deltaOut = data(op.deltaOut());
-        double[] z = data(op.z());
-        double[] deltaZ = data(op.deltaZ());
+        Elements deltaOut = elements(op.deltaOut());
+        Elements z = elements(op.z());
+        Elements deltaZ = elements(op.deltaZ());
         int pieces = op.pieces();
         for (int r = 0; r < op.rows(); r++) {
             for (int u = 0; u < op.units(); u++) {
                 int base = (r * op.units() + u) * pieces;
                 int winner = argmax(z, base, pieces);
                 for (int p = 0; p < pieces; p++) {
-                    deltaZ[base + p] = p == winner ? deltaOut[r * op.units() + u] : 0;
+                    deltaZ.set(base + p, p == winner ? deltaOut.get(r * op.units() + u) : 0);
                 }
             }
         }
     }
 
-    private static int argmax(double[] values, int base, int count) {
+    private static int argmax(Elements values, int base, int count) {
         int best = 0;
         for (int p = 1; p < count; p++) {
-            if (values[base + p] > values[base + best]) {
+            if (values.get(base + p) > values.get(base + best)) {
                 best = p;
             }
         }
@@ -198,10 +213,10 @@ public final class ReferenceBackend implements Backend {
     }
 
     private void lossGradient(Op.LossGradient op) {
-        double[] h = data(op.output());
-        double[] z = data(op.logits());
-        double[] y = data(op.target());
-        double[] delta = op.delta() == null ? null : data(op.delta());
+        Elements h = elements(op.output());
+        Elements z = elements(op.logits());
+        Elements y = elements(op.target());
+        Elements delta = op.delta() == null ? null : elements(op.delta());
         int cols = op.cols();
         double total = 0;
         for (int r = 0; r < op.rows(); r++) {
@@ -210,30 +225,30 @@ public final class ReferenceBackend implements Backend {
                 case LOGISTIC -> {
                     double sum = 0;
                     for (int c = 0; c < cols; c++) {
-                        sum += Functions.softplus(z[row + c]) - y[row + c] * z[row + c];
+                        sum += Functions.softplus(z.get(row + c)) - y.get(row + c) * z.get(row + c);
                     }
                     yield sum;
                 }
                 case SOFTMAX_CROSS_ENTROPY -> {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int c = 0; c < cols; c++) {
-                        max = Math.max(max, z[row + c]);
+                        max = Math.max(max, z.get(row + c));
                     }
                     double sumExp = 0;
                     for (int c = 0; c < cols; c++) {
-                        sumExp += Math.exp(z[row + c] - max);
+                        sumExp += Math.exp(z.get(row + c) - max);
                     }
                     double logSumExp = max + Math.log(sumExp);
                     double sum = 0;
                     for (int c = 0; c < cols; c++) {
-                        sum += y[row + c] * (logSumExp - z[row + c]);
+                        sum += y.get(row + c) * (logSumExp - z.get(row + c));
                     }
                     yield sum;
                 }
                 case MEAN_SQUARED_ERROR -> {
                     double sum = 0;
                     for (int c = 0; c < cols; c++) {
-                        double d = h[row + c] - y[row + c];
+                        double d = h.get(row + c) - y.get(row + c);
                         sum += 0.5 * d * d;
                     }
                     yield sum;
@@ -241,76 +256,78 @@ public final class ReferenceBackend implements Backend {
             };
             if (delta != null) {
                 for (int c = 0; c < cols; c++) {
-                    delta[row + c] = h[row + c] - y[row + c];
+                    delta.set(row + c, h.get(row + c) - y.get(row + c));
                 }
             }
         }
-        data(op.loss())[0] = total / op.rows();
+        elements(op.loss()).set(0, total / op.rows());
     }
 
     private void l2Penalty(Op.L2Penalty op) {
-        double[] w = data(op.weights());
+        Elements w = elements(op.weights());
         double sum = 0;
         for (int i = 0; i < op.count(); i++) {
-            sum += w[i] * w[i];
+            sum += w.get(i) * w.get(i);
         }
-        data(op.loss())[0] += 0.5 * op.coefficient() * sum;
+        Elements loss = elements(op.loss());
+        loss.set(0, loss.get(0) + 0.5 * op.coefficient() * sum);
         if (op.gradient() != null) {
-            double[] g = data(op.gradient());
+            Elements g = elements(op.gradient());
             for (int i = 0; i < op.count(); i++) {
-                g[i] += op.coefficient() * w[i];
+                g.set(i, g.get(i) + op.coefficient() * w.get(i));
             }
         }
     }
 
     private void columnSums(Op.ColumnSums op) {
-        double[] source = data(op.source());
-        double[] target = data(op.target());
+        Elements source = elements(op.source());
+        Elements target = elements(op.target());
         for (int c = 0; c < op.cols(); c++) {
             double sum = 0;
             for (int r = 0; r < op.rows(); r++) {
-                sum += source[r * op.cols() + c];
+                sum += source.get(r * op.cols() + c);
             }
-            target[c] = op.alpha() * sum;
+            target.set(c, op.alpha() * sum);
         }
     }
 
     private void sgd(Op.SgdUpdate op) {
-        double[] w = data(op.weights());
-        double[] g = data(op.gradient());
-        double lr = data(op.scalars())[StepScalars.LEARNING_RATE];
+        Elements w = elements(op.weights());
+        Elements g = elements(op.gradient());
+        double lr = elements(op.scalars()).get(StepScalars.LEARNING_RATE);
         for (int i = 0; i < op.count(); i++) {
-            w[i] -= lr * g[i];
+            w.set(i, w.get(i) - lr * g.get(i));
         }
     }
 
     private void momentum(Op.MomentumUpdate op) {
-        double[] w = data(op.weights());
-        double[] g = data(op.gradient());
-        double[] v = data(op.velocity());
-        double lr = data(op.scalars())[StepScalars.LEARNING_RATE];
+        Elements w = elements(op.weights());
+        Elements g = elements(op.gradient());
+        Elements v = elements(op.velocity());
+        double lr = elements(op.scalars()).get(StepScalars.LEARNING_RATE);
         double mu = op.momentum();
         for (int i = 0; i < op.count(); i++) {
-            v[i] = mu * v[i] - lr * g[i];
-            w[i] += op.nesterov() ? mu * v[i] - lr * g[i] : v[i];
+            v.set(i, mu * v.get(i) - lr * g.get(i));
+            w.set(i, w.get(i) + (op.nesterov() ? mu * v.get(i) - lr * g.get(i) : v.get(i)));
         }
     }
 
     private void adam(Op.AdamUpdate op) {
-        double[] w = data(op.weights());
-        double[] g = data(op.gradient());
-        double[] m = data(op.firstMoment());
-        double[] v = data(op.secondMoment());
-        double[] scalars = data(op.scalars());
-        double lr = scalars[StepScalars.LEARNING_RATE];
-        double c1 = scalars[StepScalars.FIRST_MOMENT_CORRECTION];
-        double c2 = scalars[StepScalars.SECOND_MOMENT_CORRECTION];
+        Elements w = elements(op.weights());
+        Elements g = elements(op.gradient());
+        Elements m = elements(op.firstMoment());
+        Elements v = elements(op.secondMoment());
+        Elements scalars = elements(op.scalars());
+        double lr = scalars.get(StepScalars.LEARNING_RATE);
+        double c1 = scalars.get(StepScalars.FIRST_MOMENT_CORRECTION);
+        double c2 = scalars.get(StepScalars.SECOND_MOMENT_CORRECTION);
         double b1 = op.beta1();
         double b2 = op.beta2();
         for (int i = 0; i < op.count(); i++) {
-            m[i] = b1 * m[i] + (1 - b1) * g[i];
-            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-            w[i] -= lr * (m[i] * c1 / (Math.sqrt(v[i] * c2) + op.epsilon()) + op.weightDecay() * w[i]);
+            double decay = i < op.decayed() ? op.weightDecay() : 0;
+            m.set(i, b1 * m.get(i) + (1 - b1) * g.get(i));
+            v.set(i, b2 * v.get(i) + (1 - b2) * g.get(i) * g.get(i));
+            w.set(i, w.get(i) - lr * (m.get(i) * c1 / (Math.sqrt(v.get(i) * c2) + op.epsilon()) + decay * w.get(i)));
         }
     }
 }

@@ -26,7 +26,7 @@ class ActivationAccuracyTest {
         float[] z = x.clone();
         float[] out = new float[x.length];
         // One long row, so the vector kernels take all but its last few elements.
-        kernels.biasActivation(z, noBias(x.length), out, x.length, 0, 1, 0, x.length, function, 0);
+        kernels.biasActivation(z, 0, noBias(x.length), 0, out, 0, x.length, 0, 1, 0, x.length, function, 0);
         for (int i = 0; i < x.length; i++) {
             double want = Functions.apply(function, 0, x[i]);
             // Below the smallest normal float, results are spaced 2^-149 apart, not relatively.
@@ -40,7 +40,7 @@ class ActivationAccuracyTest {
             row[i] = special[i % special.length];
         }
         float[] result = new float[row.length];
-        kernels.biasActivation(row, noBias(row.length), result, row.length, 0, 1, 0, row.length, function, 0);
+        kernels.biasActivation(row, 0, noBias(row.length), 0, result, 0, row.length, 0, 1, 0, row.length, function, 0);
         for (int i = 0; i < row.length; i += special.length) {
             assertTrue(Float.isNaN(result[i]));
             assertEquals(1f, result[i + 1]);

@@ -34,8 +34,8 @@ class ActivationGradientBitsTest {
         }
         float[] vector = delta.clone();
         float[] scalar = delta.clone();
-        CpuSettings.ofThisMachine(true).kernels().activationGradient(vector, z, a, 3, n - 5, function, 0.01f);
-        new ScalarKernels().activationGradient(scalar, z, a, 3, n - 5, function, 0.01f);
+        CpuSettings.ofThisMachine(true).kernels().activationGradient(vector, 0, z, 0, a, 0, 3, n - 5, function, 0.01f);
+        new ScalarKernels().activationGradient(scalar, 0, z, 0, a, 0, 3, n - 5, function, 0.01f);
         assertArrayEquals(bits(scalar), bits(vector));
     }
 

@@ -115,7 +115,7 @@ class CpuBackendTest {
         Op op = switch (kind) {
             case "sgd" -> new Op.SgdUpdate(w, g, n, s);
             case "momentum" -> new Op.MomentumUpdate(w, g, backend.allocate(n), n, 0.9f, true, s);
-            default -> new Op.AdamUpdate(w, g, backend.allocate(n), backend.allocate(n), n, 0.9f, 0.999f, 1e-8f, 0.01f, s);
+            default -> new Op.AdamUpdate(w, g, backend.allocate(n), backend.allocate(n), n, n, 0.9f, 0.999f, 1e-8f, 0.01f, s);
         };
         CompiledPlan plan = backend.compile(new StepPlan(kind, List.of(op)));
         if (writeScalarsAfterCompiling) {

@@ -111,7 +111,7 @@ class SteadyStateAllocationTest {
                 new Op.ColumnSums(delta1, gb1, batch, hidden, 1f / batch),
                 new Op.SgdUpdate(b1, gb1, hidden, scalars),
                 new Op.MomentumUpdate(w1, g1, velocity, in * hidden, 0.9f, true, scalars),
-                new Op.AdamUpdate(w2, g2, first, second, hidden * out, 0.9f, 0.999f, 1e-8f, 0.01f, scalars)));
+                new Op.AdamUpdate(w2, g2, first, second, hidden * out, hidden * out, 0.9f, 0.999f, 1e-8f, 0.01f, scalars)));
     }
 
     private static Buffer filled(CpuBackend backend, int length, Random random) {
