@@ -55,8 +55,9 @@ final class GraphBuilder {
     }
 
     private DevicePlan build(StepPlan plan, TornadoDevice device) {
-        List<TornadoBuffer> inputs = plan.inputs().stream().map(own).toList();
-        List<TornadoBuffer> outputs = plan.outputs().stream().map(own).toList();
+        // A slice moves with its whole buffer: a device copy is of whole arrays.
+        List<TornadoBuffer> inputs = plan.inputs().stream().map(own).distinct().toList();
+        List<TornadoBuffer> outputs = plan.outputs().stream().map(own).distinct().toList();
         Set<TornadoBuffer> residentSet = new LinkedHashSet<>();
         for (Buffer buffer : plan.buffers()) {
             residentSet.add(own.apply(buffer));
@@ -109,48 +110,62 @@ final class GraphBuilder {
     }
 
     private void add(Op op) {
-        boolean inPlaceBias = op instanceof Op.BiasActivation b && b.out() == b.z();
-        if (!inPlaceBias && Set.copyOf(op.buffers()).size() != op.buffers().size()) {
+        boolean inPlaceBias = op instanceof Op.BiasActivation b && b.out().equals(b.z());
+        long arrays = op.buffers().stream().map(Buffer::whole).distinct().count();
+        if (!inPlaceBias && arrays != op.buffers().size()) {
             throw new IllegalArgumentException("the TornadoVM backend cannot run " + op.getClass().getSimpleName()
-                    + " with one buffer in two operands: TornadoVM never finishes scheduling such a task");
+                    + " with one buffer (or two slices of one) in two operands: TornadoVM never finishes scheduling"
+                    + " such a task");
         }
         switch (op) {
-            case Op.BiasActivation o when inPlaceBias -> step.task(task(), Kernels::biasActivationInPlace, array(o.z()),
-                    array(o.bias()), o.rows(), o.cols(), function(o.function()), o.slope());
+            case Op.BiasActivation o when inPlaceBias -> step.task(task(), Kernels::biasActivationInPlace,
+                    array(o.z()), o.z().offset(), array(o.bias()), o.bias().offset(), o.rows(), o.cols(),
+                    function(o.function()), o.slope());
             case Op.Gemm g -> addGemm(g);
-            case Op.BiasActivation o -> step.task(task(), Kernels::biasActivation, array(o.z()), array(o.bias()),
-                    array(o.out()), o.rows(), o.cols(), function(o.function()), o.slope());
-            case Op.RowSoftmax o -> step.task(task(), Kernels::rowSoftmax, array(o.z()), array(o.out()), o.rows(), o.cols());
+            case Op.BiasActivation o -> step.task(task(), Kernels::biasActivation, array(o.z()), o.z().offset(),
+                    array(o.bias()), o.bias().offset(), array(o.out()), o.out().offset(), o.rows(), o.cols(),
+                    function(o.function()), o.slope());
+            case Op.RowSoftmax o -> step.task(task(), Kernels::rowSoftmax, array(o.z()), o.z().offset(),
+                    array(o.out()), o.out().offset(), o.rows(), o.cols());
             case Op.ActivationGradient o -> step.task(task(), Kernels::activationGradient, array(o.delta()),
-                    array(o.z()), array(o.a()), o.count(), function(o.function()), o.slope());
-            case Op.MaxoutForward o -> step.task(task(), Kernels::maxoutForward, array(o.z()), array(o.out()),
+                    o.delta().offset(), array(o.z()), o.z().offset(), array(o.a()), o.a().offset(), o.count(),
+                    function(o.function()), o.slope());
+            case Op.MaxoutForward o -> step.task(task(), Kernels::maxoutForward, array(o.z()), o.z().offset(),
+                    array(o.out()), o.out().offset(), o.rows() * o.units(), o.pieces());
+            case Op.MaxoutBackward o -> step.task(task(), Kernels::maxoutBackward, array(o.deltaOut()),
+                    o.deltaOut().offset(), array(o.z()), o.z().offset(), array(o.deltaZ()), o.deltaZ().offset(),
                     o.rows() * o.units(), o.pieces());
-            case Op.MaxoutBackward o -> step.task(task(), Kernels::maxoutBackward, array(o.deltaOut()), array(o.z()),
-                    array(o.deltaZ()), o.rows() * o.units(), o.pieces());
             case Op.LossGradient o -> {
                 DoubleArray rowLoss = new DoubleArray(o.rows());
-                step.task(task(), Kernels::lossRows, array(o.output()), array(o.logits()), array(o.target()),
-                        o.delta() == null ? new FloatArray(1) : array(o.delta()), rowLoss, o.rows(), o.cols(),
+                step.task(task(), Kernels::lossRows, array(o.output()), o.output().offset(), array(o.logits()),
+                        o.logits().offset(), array(o.target()), o.target().offset(),
+                        o.delta() == null ? new FloatArray(1) : array(o.delta()),
+                        o.delta() == null ? 0 : o.delta().offset(), rowLoss, o.rows(), o.cols(),
                         loss(o.function()), o.delta() == null ? 0 : 1);
-                step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), 0f, 1.0 / o.rows());
+                step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), o.loss().offset(), 0f,
+                        1.0 / o.rows());
             }
             case Op.L2Penalty o -> {
                 int chunks = (o.count() + CHUNK - 1) / CHUNK;
                 DoubleArray partial = new DoubleArray(chunks);
-                step.task(task(), Kernels::squaresByChunk, array(o.weights()),
-                        o.gradient() == null ? new FloatArray(1) : array(o.gradient()), partial, o.count(), CHUNK,
+                step.task(task(), Kernels::squaresByChunk, array(o.weights()), o.weights().offset(),
+                        o.gradient() == null ? new FloatArray(1) : array(o.gradient()),
+                        o.gradient() == null ? 0 : o.gradient().offset(), partial, o.count(), CHUNK,
                         o.coefficient(), o.gradient() == null ? 0 : 1);
-                step.task(task(), Kernels::sumPartials, partial, chunks, array(o.loss()), 1f, 0.5 * o.coefficient());
+                step.task(task(), Kernels::sumPartials, partial, chunks, array(o.loss()), o.loss().offset(), 1f,
+                        0.5 * o.coefficient());
             }
-            case Op.ColumnSums o -> step.task(task(), Kernels::columnSums, array(o.source()), array(o.target()),
-                    o.rows(), o.cols(), o.alpha());
-            case Op.SgdUpdate o -> step.task(task(), Kernels::sgd, array(o.weights()), array(o.gradient()),
-                    array(o.scalars()), o.count());
-            case Op.MomentumUpdate o -> step.task(task(), Kernels::momentum, array(o.weights()), array(o.gradient()),
-                    array(o.velocity()), array(o.scalars()), o.count(), o.momentum(), o.nesterov() ? 1 : 0);
-            case Op.AdamUpdate o -> step.task(task(), Kernels::adam, array(o.weights()), array(o.gradient()),
-                    array(o.firstMoment()), array(o.secondMoment()), array(o.scalars()), o.count(), o.beta1(),
-                    o.beta2(), o.epsilon(), o.weightDecay());
+            case Op.ColumnSums o -> step.task(task(), Kernels::columnSums, array(o.source()), o.source().offset(),
+                    array(o.target()), o.target().offset(), o.rows(), o.cols(), o.alpha());
+            case Op.SgdUpdate o -> step.task(task(), Kernels::sgd, array(o.weights()), o.weights().offset(),
+                    array(o.gradient()), o.gradient().offset(), array(o.scalars()), o.scalars().offset(), o.count());
+            case Op.MomentumUpdate o -> step.task(task(), Kernels::momentum, array(o.weights()), o.weights().offset(),
+                    array(o.gradient()), o.gradient().offset(), array(o.velocity()), o.velocity().offset(),
+                    array(o.scalars()), o.scalars().offset(), o.count(), o.momentum(), o.nesterov() ? 1 : 0);
+            case Op.AdamUpdate o -> step.task(task(), Kernels::adam, array(o.weights()), o.weights().offset(),
+                    array(o.gradient()), o.gradient().offset(), array(o.firstMoment()), o.firstMoment().offset(),
+                    array(o.secondMoment()), o.secondMoment().offset(), array(o.scalars()), o.scalars().offset(),
+                    o.count(), o.decayed(), o.beta1(), o.beta2(), o.epsilon(), o.weightDecay());
         }
     }
 
@@ -161,12 +176,13 @@ final class GraphBuilder {
         int bCol = g.transposeB() ? g.k() : 1;
         String id = task();
         if (!gemm.tiled()) {
-            step.task(id, Kernels::gemm, array(g.a()), array(g.b()), array(g.c()), g.m(), g.n(), g.k(),
-                    aRow, aCol, bRow, bCol, g.alpha(), g.beta());
+            step.task(id, Kernels::gemm, array(g.a()), g.a().offset(), array(g.b()), g.b().offset(), array(g.c()),
+                    g.c().offset(), g.m(), g.n(), g.k(), aRow, aCol, bRow, bCol, g.alpha(), g.beta());
             return;
         }
-        step.task(id, Kernels::gemmTiled, new KernelContext(), array(g.a()), array(g.b()), array(g.c()),
-                g.m(), g.n(), g.k(), aRow, aCol, bRow, bCol, g.alpha(), g.beta(), gemm.tile());
+        step.task(id, Kernels::gemmTiled, new KernelContext(), array(g.a()), g.a().offset(), array(g.b()),
+                g.b().offset(), array(g.c()), g.c().offset(), g.m(), g.n(), g.k(), aRow, aCol, bRow, bCol, g.alpha(),
+                g.beta(), gemm.tile());
         int edge = gemm.tile() / Kernels.WORK_PER_ITEM;
         WorkerGrid2D worker = new WorkerGrid2D(roundUp(g.n(), gemm.tile()) / Kernels.WORK_PER_ITEM,
                 roundUp(g.m(), gemm.tile()) / Kernels.WORK_PER_ITEM);

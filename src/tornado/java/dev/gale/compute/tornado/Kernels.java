@@ -11,7 +11,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * definition of its {@link dev.gale.compute.Op} (and of the float64 reference) in float32, with the CPU
  * backend's numerics where they matter: sums and the exponentials of softmax and the losses are taken
  * in double and rounded once, so that every backend meets the same bounds. Enums and booleans arrive
- * as int codes because kernels take primitives and arrays only.
+ * as int codes because kernels take primitives and arrays only. Each array comes with the index of
+ * the op's element 0 in it ({@code aOff} for {@code a}): an op's buffer may be a slice of a larger one.
  */
 final class Kernels {
 
@@ -33,19 +34,19 @@ final class Kernels {
      * (i, p) of op(A) is {@code a[i * aRow + p * aCol]}, element (p, j) of op(B) is
      * {@code b[p * bRow + j * bCol]}.
      */
-    static void gemm(FloatArray a, FloatArray b, FloatArray c, int m, int n, int k,
+    static void gemm(FloatArray a, int aOff, FloatArray b, int bOff, FloatArray c, int cOff, int m, int n, int k,
                      int aRow, int aCol, int bRow, int bCol, float alpha, float beta) {
         for (@Parallel int i = 0; i < m; i++) {
             for (@Parallel int j = 0; j < n; j++) {
                 float sum = 0;
                 for (int p = 0; p < k; p++) {
-                    sum += a.get(i * aRow + p * aCol) * b.get(p * bRow + j * bCol);
+                    sum += a.get(aOff + i * aRow + p * aCol) * b.get(bOff + p * bRow + j * bCol);
                 }
                 float result = alpha * sum;
                 if (beta != 0) {
-                    result += beta * c.get(i * n + j);
+                    result += beta * c.get(cOff + i * n + j);
                 }
-                c.set(i * n + j, result);
+                c.set(cOff + i * n + j, result);
             }
         }
     }
@@ -63,8 +64,9 @@ final class Kernels {
      * elements load as zeros and are never stored. TornadoVM specialises the kernel on {@code tile},
      * which sizes the local arrays.
      */
-    static void gemmTiled(KernelContext context, FloatArray a, FloatArray b, FloatArray c, int m, int n, int k,
-                          int aRow, int aCol, int bRow, int bCol, float alpha, float beta, int tile) {
+    static void gemmTiled(KernelContext context, FloatArray a, int aOff, FloatArray b, int bOff, FloatArray c,
+                          int cOff, int m, int n, int k, int aRow, int aCol, int bRow, int bCol, float alpha,
+                          float beta, int tile) {
         int edge = tile / WORK_PER_ITEM;
         int localColumn = context.localIdx;
         int localRow = context.localIdy;
@@ -81,10 +83,10 @@ final class Kernels {
             for (int w = 0; w < WORK_PER_ITEM; w++) {
                 int row = firstRow + localRow + w * edge;
                 int p = start + localColumn;
-                aSlice[(localRow + w * edge) * edge + localColumn] = row < m && p < k ? a.get(row * aRow + p * aCol) : 0;
+                aSlice[(localRow + w * edge) * edge + localColumn] = row < m && p < k ? a.get(aOff + row * aRow + p * aCol) : 0;
                 int q = start + localRow;
                 int column = firstColumn + localColumn + w * edge;
-                bSlice[localRow * tile + localColumn + w * edge] = q < k && column < n ? b.get(q * bRow + column * bCol) : 0;
+                bSlice[localRow * tile + localColumn + w * edge] = q < k && column < n ? b.get(bOff + q * bRow + column * bCol) : 0;
             }
             context.localBarrier();
             for (int p = 0; p < edge; p++) {
@@ -104,71 +106,76 @@ final class Kernels {
                 if (row < m && column < n) {
                     float result = alpha * sums[i * WORK_PER_ITEM + j];
                     if (beta != 0) {
-                        result += beta * c.get(row * n + column);
+                        result += beta * c.get(cOff + row * n + column);
                     }
-                    c.set(row * n + column, result);
+                    c.set(cOff + row * n + column, result);
                 }
             }
         }
     }
 
-    static void biasActivation(FloatArray z, FloatArray bias, FloatArray out, int rows, int cols,
-                               int function, float slope) {
+    static void biasActivation(FloatArray z, int zOff, FloatArray bias, int biasOff, FloatArray out, int outOff,
+                               int rows, int cols, int function, float slope) {
         for (@Parallel int i = 0; i < rows * cols; i++) {
-            float value = z.get(i) + bias.get(i % cols);
-            z.set(i, value);
-            out.set(i, activate(function, slope, value));
+            float value = z.get(zOff + i) + bias.get(biasOff + i % cols);
+            z.set(zOff + i, value);
+            out.set(outOff + i, activate(function, slope, value));
         }
     }
 
     /** {@link #biasActivation} with out = z: TornadoVM's scheduler never finishes a task given one array twice. */
-    static void biasActivationInPlace(FloatArray z, FloatArray bias, int rows, int cols, int function, float slope) {
+    static void biasActivationInPlace(FloatArray z, int zOff, FloatArray bias, int biasOff, int rows, int cols,
+                                      int function, float slope) {
         for (@Parallel int i = 0; i < rows * cols; i++) {
-            z.set(i, activate(function, slope, z.get(i) + bias.get(i % cols)));
+            z.set(zOff + i, activate(function, slope, z.get(zOff + i) + bias.get(biasOff + i % cols)));
         }
     }
 
-    static void rowSoftmax(FloatArray z, FloatArray out, int rows, int cols) {
+    static void rowSoftmax(FloatArray z, int zOff, FloatArray out, int outOff, int rows, int cols) {
         for (@Parallel int r = 0; r < rows; r++) {
-            int base = r * cols;
-            float max = z.get(base);
+            int zRow = zOff + r * cols;
+            int outRow = outOff + r * cols;
+            float max = z.get(zRow);
             for (int c = 1; c < cols; c++) {
-                max = TornadoMath.max(max, z.get(base + c));
+                max = TornadoMath.max(max, z.get(zRow + c));
             }
             double sum = 0;
             for (int c = 0; c < cols; c++) {
                 // The difference is exact in double, so exp sees the true argument.
-                float e = (float) TornadoMath.exp((double) z.get(base + c) - max);
-                out.set(base + c, e);
+                float e = (float) TornadoMath.exp((double) z.get(zRow + c) - max);
+                out.set(outRow + c, e);
                 sum += e;
             }
             for (int c = 0; c < cols; c++) {
-                out.set(base + c, (float) (out.get(base + c) / sum));
+                out.set(outRow + c, (float) (out.get(outRow + c) / sum));
             }
         }
     }
 
-    static void activationGradient(FloatArray delta, FloatArray z, FloatArray a, int count, int function, float slope) {
+    static void activationGradient(FloatArray delta, int deltaOff, FloatArray z, int zOff, FloatArray a, int aOff,
+                                   int count, int function, float slope) {
         for (@Parallel int i = 0; i < count; i++) {
-            delta.set(i, delta.get(i) * derivative(function, slope, z.get(i), a.get(i)));
+            delta.set(deltaOff + i, delta.get(deltaOff + i) * derivative(function, slope, z.get(zOff + i),
+                    a.get(aOff + i)));
         }
     }
 
-    static void maxoutForward(FloatArray z, FloatArray out, int units, int pieces) {
+    static void maxoutForward(FloatArray z, int zOff, FloatArray out, int outOff, int units, int pieces) {
         for (@Parallel int unit = 0; unit < units; unit++) {
-            int base = unit * pieces;
+            int base = zOff + unit * pieces;
             float best = z.get(base);
             for (int p = 1; p < pieces; p++) {
                 best = TornadoMath.max(best, z.get(base + p));
             }
-            out.set(unit, best);
+            out.set(outOff + unit, best);
         }
     }
 
     /** The first piece that attains the maximum gets the delta, as in the reference. */
-    static void maxoutBackward(FloatArray deltaOut, FloatArray z, FloatArray deltaZ, int units, int pieces) {
+    static void maxoutBackward(FloatArray deltaOut, int deltaOutOff, FloatArray z, int zOff, FloatArray deltaZ,
+                               int deltaZOff, int units, int pieces) {
         for (@Parallel int unit = 0; unit < units; unit++) {
-            int base = unit * pieces;
+            int base = zOff + unit * pieces;
             int winner = 0;
             for (int p = 1; p < pieces; p++) {
                 if (z.get(base + p) > z.get(base + winner)) {
@@ -176,7 +183,7 @@ final class Kernels {
                 }
             }
             for (int p = 0; p < pieces; p++) {
-                deltaZ.set(base + p, p == winner ? deltaOut.get(unit) : 0);
+                deltaZ.set(deltaZOff + unit * pieces + p, p == winner ? deltaOut.get(deltaOutOff + unit) : 0);
             }
         }
     }
@@ -186,40 +193,40 @@ final class Kernels {
      * delta = h - y. The logistic term is softplus(z) - y z with softplus(z) = max(z, 0) + log1p(e^-|z|),
      * which never overflows.
      */
-    static void lossRows(FloatArray h, FloatArray z, FloatArray y, FloatArray delta, DoubleArray rowLoss,
-                         int rows, int cols, int function, int writeDelta) {
+    static void lossRows(FloatArray h, int hOff, FloatArray z, int zOff, FloatArray y, int yOff, FloatArray delta,
+                         int deltaOff, DoubleArray rowLoss, int rows, int cols, int function, int writeDelta) {
         for (@Parallel int r = 0; r < rows; r++) {
             int base = r * cols;
             double sum = 0;
             if (function == LOGISTIC) {
                 for (int c = 0; c < cols; c++) {
-                    double logit = z.get(base + c);
+                    double logit = z.get(zOff + base + c);
                     sum += TornadoMath.max(logit, 0.0) + log1p(TornadoMath.exp(-TornadoMath.abs(logit)))
-                            - y.get(base + c) * logit;
+                            - y.get(yOff + base + c) * logit;
                 }
             } else if (function == SOFTMAX_CROSS_ENTROPY) {
-                double max = z.get(base);
+                double max = z.get(zOff + base);
                 for (int c = 1; c < cols; c++) {
-                    max = TornadoMath.max(max, (double) z.get(base + c));
+                    max = TornadoMath.max(max, (double) z.get(zOff + base + c));
                 }
                 double sumExp = 0;
                 for (int c = 0; c < cols; c++) {
-                    sumExp += TornadoMath.exp(z.get(base + c) - max);
+                    sumExp += TornadoMath.exp(z.get(zOff + base + c) - max);
                 }
                 double logSumExp = max + TornadoMath.log(sumExp);
                 for (int c = 0; c < cols; c++) {
-                    sum += y.get(base + c) * (logSumExp - z.get(base + c));
+                    sum += y.get(yOff + base + c) * (logSumExp - z.get(zOff + base + c));
                 }
             } else {
                 for (int c = 0; c < cols; c++) {
-                    double d = (double) h.get(base + c) - y.get(base + c);
+                    double d = (double) h.get(hOff + base + c) - y.get(yOff + base + c);
                     sum += 0.5 * d * d;
                 }
             }
             rowLoss.set(r, sum);
             if (writeDelta == 1) {
                 for (int c = 0; c < cols; c++) {
-                    delta.set(base + c, h.get(base + c) - y.get(base + c));
+                    delta.set(deltaOff + base + c, h.get(hOff + base + c) - y.get(yOff + base + c));
                 }
             }
         }
@@ -229,16 +236,16 @@ final class Kernels {
      * Sums of squares of {@code chunk}-sized slices of w into {@code partial}; with
      * {@code writeGradient == 1} also gradient += coefficient * w.
      */
-    static void squaresByChunk(FloatArray w, FloatArray gradient, DoubleArray partial, int count, int chunk,
-                               float coefficient, int writeGradient) {
+    static void squaresByChunk(FloatArray w, int wOff, FloatArray gradient, int gradientOff, DoubleArray partial,
+                               int count, int chunk, float coefficient, int writeGradient) {
         for (@Parallel int part = 0; part < (count + chunk - 1) / chunk; part++) {
             int end = TornadoMath.min((part + 1) * chunk, count);
             double sum = 0;
             for (int i = part * chunk; i < end; i++) {
-                float weight = w.get(i);
+                float weight = w.get(wOff + i);
                 sum += (double) weight * weight;
                 if (writeGradient == 1) {
-                    gradient.set(i, gradient.get(i) + coefficient * weight);
+                    gradient.set(gradientOff + i, gradient.get(gradientOff + i) + coefficient * weight);
                 }
             }
             partial.set(part, sum);
@@ -247,57 +254,62 @@ final class Kernels {
 
     /**
      * One work-item adds the partial sums in order and rounds once:
-     * {@code target[0] = keep * target[0] + scale * sum}. Sequential on purpose: the partials are few,
-     * and a fixed order keeps runs identical.
+     * {@code target[at] = keep * target[at] + scale * sum}. Sequential on purpose: the partials are
+     * few, and a fixed order keeps runs identical.
      */
-    static void sumPartials(DoubleArray partial, int count, FloatArray target, float keep, double scale) {
+    static void sumPartials(DoubleArray partial, int count, FloatArray target, int at, float keep, double scale) {
         double sum = 0;
         for (int i = 0; i < count; i++) {
             sum += partial.get(i);
         }
-        target.set(0, (float) (keep * target.get(0) + scale * sum));
+        target.set(at, (float) (keep * target.get(at) + scale * sum));
     }
 
-    static void columnSums(FloatArray source, FloatArray target, int rows, int cols, float alpha) {
+    static void columnSums(FloatArray source, int sourceOff, FloatArray target, int targetOff, int rows, int cols,
+                           float alpha) {
         for (@Parallel int c = 0; c < cols; c++) {
             double sum = 0;
             for (int r = 0; r < rows; r++) {
-                sum += source.get(r * cols + c);
+                sum += source.get(sourceOff + r * cols + c);
             }
-            target.set(c, (float) (alpha * sum));
+            target.set(targetOff + c, (float) (alpha * sum));
         }
     }
 
-    static void sgd(FloatArray w, FloatArray g, FloatArray scalars, int count) {
-        float lr = scalars.get(0);
+    static void sgd(FloatArray w, int wOff, FloatArray g, int gOff, FloatArray scalars, int scalarsOff, int count) {
+        float lr = scalars.get(scalarsOff);
         for (@Parallel int i = 0; i < count; i++) {
-            w.set(i, w.get(i) - lr * g.get(i));
+            w.set(wOff + i, w.get(wOff + i) - lr * g.get(gOff + i));
         }
     }
 
-    static void momentum(FloatArray w, FloatArray g, FloatArray v, FloatArray scalars, int count, float mu,
-                         int nesterov) {
-        float lr = scalars.get(0);
+    static void momentum(FloatArray w, int wOff, FloatArray g, int gOff, FloatArray v, int vOff, FloatArray scalars,
+                         int scalarsOff, int count, float mu, int nesterov) {
+        float lr = scalars.get(scalarsOff);
         for (@Parallel int i = 0; i < count; i++) {
-            float velocity = mu * v.get(i) - lr * g.get(i);
-            v.set(i, velocity);
-            w.set(i, w.get(i) + (nesterov == 1 ? mu * velocity - lr * g.get(i) : velocity));
+            float gradient = g.get(gOff + i);
+            float velocity = mu * v.get(vOff + i) - lr * gradient;
+            v.set(vOff + i, velocity);
+            w.set(wOff + i, w.get(wOff + i) + (nesterov == 1 ? mu * velocity - lr * gradient : velocity));
         }
     }
 
-    static void adam(FloatArray w, FloatArray g, FloatArray m, FloatArray v, FloatArray scalars, int count,
-                     float beta1, float beta2, float epsilon, float weightDecay) {
-        float lr = scalars.get(0);
-        float c1 = scalars.get(1);
-        float c2 = scalars.get(2);
+    /** Elements {@code [0, decayed)} take the weight decay, the others none. */
+    static void adam(FloatArray w, int wOff, FloatArray g, int gOff, FloatArray m, int mOff, FloatArray v, int vOff,
+                     FloatArray scalars, int scalarsOff, int count, int decayed, float beta1, float beta2,
+                     float epsilon, float weightDecay) {
+        float lr = scalars.get(scalarsOff);
+        float c1 = scalars.get(scalarsOff + 1);
+        float c2 = scalars.get(scalarsOff + 2);
         for (@Parallel int i = 0; i < count; i++) {
-            float gradient = g.get(i);
-            float first = beta1 * m.get(i) + (1 - beta1) * gradient;
-            float second = beta2 * v.get(i) + (1 - beta2) * gradient * gradient;
-            m.set(i, first);
-            v.set(i, second);
-            float weight = w.get(i);
-            w.set(i, weight - lr * (first * c1 / (TornadoMath.sqrt(second * c2) + epsilon) + weightDecay * weight));
+            float gradient = g.get(gOff + i);
+            float first = beta1 * m.get(mOff + i) + (1 - beta1) * gradient;
+            float second = beta2 * v.get(vOff + i) + (1 - beta2) * gradient * gradient;
+            m.set(mOff + i, first);
+            v.set(vOff + i, second);
+            float weight = w.get(wOff + i);
+            float decay = i < decayed ? weightDecay : 0;
+            w.set(wOff + i, weight - lr * (first * c1 / (TornadoMath.sqrt(second * c2) + epsilon) + decay * weight));
         }
     }
 

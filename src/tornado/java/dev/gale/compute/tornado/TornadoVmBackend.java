@@ -40,10 +40,11 @@ final class TornadoVmBackend implements Backend {
     public void write(Buffer target, float[] source) {
         TornadoBuffer buffer = own(target);
         if (source.length < buffer.length()) {
-            buffer.pullToHost(); // the rest of the buffer keeps its newest values
+            buffer.pullToHost(); // the rest of the whole buffer keeps its newest values
         }
+        int offset = target.offset();
         for (int i = 0; i < source.length; i++) {
-            buffer.array.set(i, source[i]);
+            buffer.array.set(offset + i, source[i]);
         }
         buffer.hostChanged();
     }
@@ -52,8 +53,9 @@ final class TornadoVmBackend implements Backend {
     public void read(Buffer source, float[] target) {
         TornadoBuffer buffer = own(source);
         buffer.pullToHost();
+        int offset = source.offset();
         for (int i = 0; i < target.length; i++) {
-            target[i] = buffer.array.get(i);
+            target[i] = buffer.array.get(offset + i);
         }
     }
 
