@@ -27,22 +27,30 @@ public class TrainingStepBenchmark extends BackendBenchmark {
 
     @Override
     protected void compile(Backend opened) {
-        String[] sizes = network.substring(0, network.indexOf('/')).split("-");
-        int batch = Integer.parseInt(network.substring(network.indexOf('/') + 1));
+        int batch = batch(network);
+        Network mlp = network(network);
+        step = TrainingStep.compile(opened, mlp, Optimizer.adam(1e-3), batch);
+        Operands operands = new Operands(opened);
+        features = operands.uniformArray(batch * mlp.inputs());
+        targets = operands.oneHot(batch, mlp.outputs());
+    }
+
+    /** The network of a {@code SIZES/BATCH} parameter: ReLU hidden layers, softmax cross-entropy. */
+    static Network network(String spec) {
+        String[] sizes = spec.substring(0, spec.indexOf('/')).split("-");
         Network.Builder builder = Network.builder(Integer.parseInt(sizes[0]));
         for (int l = 1; l < sizes.length - 1; l++) {
             builder.dense(Integer.parseInt(sizes[l]), Activation.RELU);
         }
-        int classes = Integer.parseInt(sizes[sizes.length - 1]);
-        Network mlp = builder.dense(classes, Activation.SOFTMAX)
+        return builder.dense(Integer.parseInt(sizes[sizes.length - 1]), Activation.SOFTMAX)
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY)
                 .initializer(new Initializer.HeNormal())
                 .seed(1)
                 .build();
-        step = TrainingStep.compile(opened, mlp, Optimizer.adam(1e-3), batch);
-        Operands operands = new Operands(opened);
-        features = operands.uniformArray(batch * mlp.inputs());
-        targets = operands.oneHot(batch, classes);
+    }
+
+    static int batch(String spec) {
+        return Integer.parseInt(spec.substring(spec.indexOf('/') + 1));
     }
 
     /** Returns the cost, so that no part of the step can be optimised away. */

@@ -40,6 +40,11 @@ public final class TrainingStep {
         return rows;
     }
 
+    /** What one step dispatches and moves between host and device. */
+    public CompiledPlan.Traffic traffic() {
+        return plan.traffic();
+    }
+
     /**
      * Runs step {@code t} (1-based, as Adam's bias correction counts) at {@code learningRate} on a
      * batch of {@code rows()} examples, row-major, and returns its cost.

@@ -105,9 +105,18 @@ public final class CpuBackend implements Backend {
         }
         packing.allocate();
         Stage[] run = stages.toArray(Stage[]::new);
-        return () -> {
-            for (Stage stage : run) {
-                stage.run();
+        CompiledPlan.Traffic traffic = new CompiledPlan.Traffic(run.length, 0, 0);
+        return new CompiledPlan() {
+            @Override
+            public void run() {
+                for (Stage stage : run) {
+                    stage.run();
+                }
+            }
+
+            @Override
+            public Traffic traffic() {
+                return traffic;
             }
         };
     }

@@ -69,7 +69,18 @@ public final class ReferenceBackend implements Backend {
     public CompiledPlan compile(StepPlan plan) {
         List<Op> ops = plan.ops();
         ops.forEach(op -> op.buffers().forEach(this::data));
-        return () -> ops.forEach(this::execute);
+        CompiledPlan.Traffic traffic = new CompiledPlan.Traffic(ops.size(), 0, 0);
+        return new CompiledPlan() {
+            @Override
+            public void run() {
+                ops.forEach(ReferenceBackend.this::execute);
+            }
+
+            @Override
+            public Traffic traffic() {
+                return traffic;
+            }
+        };
     }
 
     @Override

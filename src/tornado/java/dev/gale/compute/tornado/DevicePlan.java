@@ -21,11 +21,13 @@ final class DevicePlan implements CompiledPlan {
     private final List<TornadoBuffer> outputs;
     private final List<TornadoBuffer> residentWrites;
     private final int stepGraph;
+    private final Traffic traffic;
     private TornadoExecutionResult residentResult;
 
     DevicePlan(TornadoExecutionPlan execution, List<TornadoBuffer> residents, List<TornadoBuffer> inputs,
-               List<TornadoBuffer> outputs, List<TornadoBuffer> residentWrites) {
+               List<TornadoBuffer> outputs, List<TornadoBuffer> residentWrites, int stepTasks) {
         this.execution = execution;
+        this.traffic = new Traffic(stepTasks, bytes(inputs), bytes(outputs));
         this.residents = residents;
         this.inputs = inputs;
         this.outputs = outputs;
@@ -54,6 +56,16 @@ final class DevicePlan implements CompiledPlan {
         for (TornadoBuffer output : outputs) {
             output.hostChanged();
         }
+    }
+
+    /** The step graph's tasks and transfers; the resident graph runs only when a resident is stale. */
+    @Override
+    public Traffic traffic() {
+        return traffic;
+    }
+
+    private static long bytes(List<TornadoBuffer> buffers) {
+        return buffers.stream().mapToLong(buffer -> (long) buffer.length() * Float.BYTES).sum();
     }
 
     private boolean stale() {

@@ -87,7 +87,7 @@ final class GraphBuilder {
         if (gridUsed) {
             execution.withGridScheduler(grid);
         }
-        return new DevicePlan(execution, residents, inputs, outputs, List.copyOf(writes));
+        return new DevicePlan(execution, residents, inputs, outputs, List.copyOf(writes), tasks);
     }
 
     /** Uploads every resident on each run and keeps it on the device for the step graph. */
