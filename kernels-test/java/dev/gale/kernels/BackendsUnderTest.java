@@ -31,7 +31,7 @@ final class BackendsUnderTest {
 
     /**
      * {@code false} tests the CPU backend alone, as the build's second run of the suite does in a JVM
-     * limited to AVX2 (the devices were tested in the first).
+     * limited to AVX2: the devices, {@value #EXTRA} and {@value #REQUIRE} were the first run's.
      */
     static final String DEVICES = "gale.kernels.devices";
 
@@ -73,8 +73,10 @@ final class BackendsUnderTest {
     /** Every backend under test; fails when one that {@value #REQUIRE} names is absent. */
     static List<Factory> all() {
         List<Factory> factories = new ArrayList<>(cpu());
-        boolean devices = Boolean.parseBoolean(System.getProperty(DEVICES, "true"));
-        for (BackendProvider provider : devices ? Backends.providers() : List.<BackendProvider>of()) {
+        if (!Boolean.parseBoolean(System.getProperty(DEVICES, "true"))) {
+            return factories;
+        }
+        for (BackendProvider provider : Backends.providers()) {
             if (provider.name().equals("cpu") || provider.name().equals("reference")) {
                 continue;
             }
