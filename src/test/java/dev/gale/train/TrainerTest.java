@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gale.OnCpuBackend;
-import dev.gale.compute.Backend;
 import dev.gale.data.Dataset;
 import dev.gale.data.Synthetic;
 import dev.gale.nn.Activation;
