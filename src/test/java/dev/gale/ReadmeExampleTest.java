@@ -3,6 +3,11 @@ package dev.gale;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gale.compute.Backend;
+import dev.gale.compute.Backends;
+import dev.gale.io.OnnxExport;
+import dev.gale.run.TrainSettings;
+import dev.gale.run.TrainingRun;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,8 +17,8 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.tools.JavaCompiler;
@@ -29,7 +34,7 @@ class ReadmeExampleTest {
 
     @Test
     void theTrainerExampleCompilesRunsAndLearns() throws Exception {
-        String printed = run(example(0));
+        String printed = run(example("Spirals"));
         Matcher accuracy = Pattern.compile("training accuracy (\\d+\\.\\d+)").matcher(printed);
         assertTrue(accuracy.find(), "the example prints its accuracy");
         assertTrue(Double.parseDouble(accuracy.group(1)) >= 0.95, printed);
@@ -39,7 +44,7 @@ class ReadmeExampleTest {
     @Test
     void theTrainingRunExampleCompilesAndRunsTheJobOnAnyData() throws Exception {
         Path out = dir.resolve("run");
-        String printed = run(example(1), "spirals", out.toString());
+        String printed = run(example("FashionMnist"), "spirals", out.toString());
         Matcher accuracy = Pattern.compile("test accuracy (\\d+\\.\\d+)").matcher(printed);
         assertTrue(accuracy.find(), printed);
         assertTrue(Double.parseDouble(accuracy.group(1)) > 0.5, printed);
@@ -48,14 +53,32 @@ class ReadmeExampleTest {
         }
     }
 
-    private static String example(int index) throws IOException {
-        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
-        List<String> blocks = new ArrayList<>();
-        while (block.find()) {
-            blocks.add(block.group(1));
+    @Test
+    void theOnnxRuntimeExampleGivesGalesTestAccuracy() throws Exception {
+        TrainSettings settings = TrainSettings.builder("spirals").layers("32,32").lr(0.01).epochs(20).build();
+        Path model = dir.resolve("model.safetensors");
+        Path onnx = dir.resolve("model.onnx");
+        double galeAccuracy;
+        try (Backend cpu = Backends.open("cpu", 0)) {
+            galeAccuracy = TrainingRun.start(settings, TrainingRun.Outputs.of(model)).run(cpu, new TrainingRun.Listener() {
+            }).evaluation().accuracy();
         }
-        assertTrue(blocks.size() > index, "README.md has java example " + (index + 1));
-        return blocks.get(index);
+        OnnxExport.export(model, onnx);
+        String printed = run(example("OnnxAccuracy"), onnx.toString(), "spirals");
+        Matcher accuracy = Pattern.compile("ONNX Runtime test accuracy (\\d+\\.\\d+) on 300 examples").matcher(printed);
+        assertTrue(accuracy.find(), printed);
+        assertEquals(String.format(Locale.ROOT, "%.4f", galeAccuracy), accuracy.group(1));
+    }
+
+    /** The README's java block that declares {@code public class name}. */
+    private static String example(String name) throws IOException {
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
+        while (block.find()) {
+            if (block.group(1).contains("public class " + name + " ")) {
+                return block.group(1);
+            }
+        }
+        throw new AssertionError("README.md has no java example of class " + name);
     }
 
     /** Compiles {@code source} and runs its main class with {@code args}; what it printed. */

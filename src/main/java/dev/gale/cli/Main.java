@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "gale", mixinStandardHelpOptions = true, version = "gale 0.1.0",
         description = "Trains multi-layer perceptrons on the JVM.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, PredictCommand.class, GradcheckCommand.class,
-                DevicesCommand.class, DownloadCommand.class})
+                ExportCommand.class, DevicesCommand.class, DownloadCommand.class})
 public final class Main {
 
     /** Failures the user can fix; {@code 2} is picocli's code for a bad command line. */

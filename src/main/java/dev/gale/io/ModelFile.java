@@ -48,7 +48,15 @@ public final class ModelFile {
     }
 
     public static void save(Path file, Network network, Normalization normalization) throws IOException {
-        Safetensors.write(file, tensors(network, "layers."), metadata(network, normalization));
+        save(file, network, normalization, Map.of());
+    }
+
+    /** As {@link #save(Path, Network, Normalization)}, with more metadata, e.g. how the model was trained. */
+    public static void save(Path file, Network network, Normalization normalization, Map<String, String> extra)
+            throws IOException {
+        Map<String, String> metadata = metadata(network, normalization);
+        metadata.putAll(extra);
+        Safetensors.write(file, tensors(network, "layers."), metadata);
     }
 
     public static Model load(Path file) throws IOException {

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One training run, as {@code gale train} runs it: load the data and hold out a validation split,
@@ -43,6 +44,8 @@ public final class TrainingRun {
     public static final int ACCURACY_SAMPLE = 10_000;
     private static final Gson GSON = new Gson();
     private static final String SETTINGS_KEY = "train";
+    /** The model file's metadata key for the settings that trained it, carried on into its ONNX export. */
+    public static final String TRAINING_KEY = "gale.training";
 
     /**
      * What a run writes: the model, its checkpoint (to resume from), the per-epoch metrics CSV (null
@@ -261,7 +264,7 @@ public final class TrainingRun {
                     + "constant prediction on the %s set (%s): kept the existing %s; the new weights are in %s",
                     part, describe(evaluation), outputs.model(), outputs.checkpoint()));
         }
-        ModelFile.save(outputs.model(), network, normalization);
+        ModelFile.save(outputs.model(), network, normalization, Map.of(TRAINING_KEY, GSON.toJson(settings)));
         if (outputs.log() != null) {
             MetricsLog.write(outputs.log(), history.epochs());
         }

@@ -168,6 +168,21 @@ class RunSafetyTest {
     }
 
     @Test
+    void exportWritesOnnxWithTheTrainingSettingsAndRefusesBadModelsInOneLine() throws Exception {
+        assertEquals(0, train("--data", "spirals", "--out", path("m.safetensors")).code());
+        CliTest.Result exported = CliTest.gale("export", "--model", path("m.safetensors"), "--onnx", path("m.onnx"));
+        assertEquals(0, exported.code(), exported.err());
+        String onnx = new String(Files.readAllBytes(dir.resolve("m.onnx")), StandardCharsets.ISO_8859_1);
+        assertTrue(onnx.contains("gale.training") && onnx.contains("\"layers\":\"16\""), "the settings travel along");
+        CliTest.gale("export", "--model", path("m.safetensors"), "--onnx", path("m.safetensors"))
+                .assertOneLineError("is the input --model");
+        Files.writeString(dir.resolve("bad.safetensors"), "not a model");
+        CliTest.gale("export", "--model", path("bad.safetensors"), "--onnx", path("bad.onnx"))
+                .assertOneLineError("bad.safetensors");
+        assertFalse(Files.exists(dir.resolve("bad.onnx")));
+    }
+
+    @Test
     void theLibrarysDefaultsAreTheCommandLines() {
         CommandLine line = new CommandLine(new TrainCommand());
         line.parseArgs("--data", "spirals");
