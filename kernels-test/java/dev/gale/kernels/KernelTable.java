@@ -6,6 +6,7 @@ import dev.gale.compute.Buffer;
 import dev.gale.compute.LossFunction;
 import dev.gale.compute.Op;
 import dev.gale.compute.Pointwise;
+import dev.gale.compute.StepScalars;
 import dev.gale.compute.reference.Functions;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +59,7 @@ final class KernelTable {
             rows.add(l2(withGradient, seed));
         }
         rows.add(columnSums(seed));
+        dropout(rows, seed);
         updates(rows, seed);
         return rows;
     }
@@ -261,6 +263,24 @@ final class KernelTable {
                     "double sum's error where it cancels, one rounding");
             return new Op.ColumnSums(in.input(rows * cols), in.output("target", cols, tolerance), rows, cols, alpha);
         });
+    }
+
+    private static void dropout(List<Row> rows, long seed) {
+        // Kept elements: x * s with s = 1/(1 - rate) rounded to float, then the product rounded;
+        // dropped ones are exactly 0 on every backend, since all draw the same mask.
+        Tolerance tolerance = Tolerance.relative(2, "s rounded to float, then the product");
+        // A step above 2^20 uses both halves of the step scalars.
+        long step = (5L << StepScalars.STEP_SPLIT_BITS) + 12_345;
+        rows.add(new Row("dropout 0.3", flatShapes(seed, "dropout 0.3"), (d, in) -> {
+            int count = d[0];
+            Buffer input = in.input(count);
+            return new Op.Dropout(input, in.output("out", count, tolerance), count, 0.3f, seed, in.scalars(step));
+        }));
+        rows.add(new Row("dropout 0.5 in place", flatShapes(seed, "dropout 0.5 in place"), (d, in) -> {
+            int count = d[0];
+            Buffer data = in.updated("data", in.uniform(count, -1, 1), tolerance);
+            return new Op.Dropout(data, data, count, 0.5f, seed + 1, in.scalars(step));
+        }));
     }
 
     private static void updates(List<Row> rows, long seed) {

@@ -51,7 +51,8 @@ class NetworkParityTest {
 
     private static Run train(Backend backend, Optimizer optimizer) {
         Dataset data = Synthetic.blobs(10, 4, 7, 1.5, 5);
-        Network network = Network.builder(7).dense(13, Activation.TANH).maxout(5, 3)
+        // Dropout on the first two layers (a dense and a Maxout one), none on the third.
+        Network network = Network.builder(7).dense(13, Activation.TANH).dropout(0.3).maxout(5, 3).dropout(0.2)
                 .dense(9, Activation.leakyRelu(0.1)).dense(4, Activation.SOFTMAX)
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(1e-3).seed(11).build();
         List<Double> costs = new ArrayList<>();

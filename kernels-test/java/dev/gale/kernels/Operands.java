@@ -115,8 +115,19 @@ final class Operands {
         return buffer;
     }
 
+    /** Step scalars for an update at step 3 (a count in both halves of the step would not change an update). */
     Buffer scalars(float learningRate, float firstCorrection, float secondCorrection) {
+        return scalars(learningRate, firstCorrection, secondCorrection, 3);
+    }
+
+    /** Step scalars at step {@code step}, for dropout's masks. */
+    Buffer scalars(long step) {
+        return scalars(0, 1, 1, step);
+    }
+
+    private Buffer scalars(float learningRate, float firstCorrection, float secondCorrection, long step) {
         float[] scalars = new float[StepScalars.LENGTH];
+        StepScalars.step(step, scalars);
         scalars[StepScalars.LEARNING_RATE] = learningRate;
         scalars[StepScalars.FIRST_MOMENT_CORRECTION] = firstCorrection;
         scalars[StepScalars.SECOND_MOMENT_CORRECTION] = secondCorrection;

@@ -25,7 +25,7 @@ public final class StepTraffic {
             try (Backend backend = Backends.open(spec.replace('+', ','), 0)) {
                 for (String network : NETWORKS) {
                     CompiledPlan.Traffic traffic = TrainingStep.compile(backend, TrainingStepBenchmark.network(network),
-                            Optimizer.adam(1e-3), TrainingStepBenchmark.batch(network)).traffic();
+                            Optimizer.adam(1e-3), TrainingStepBenchmark.batch(network), 1).traffic();
                     System.out.printf(Locale.ROOT, "step %-22s on %-24s %s per step %3d, bytes in %,d, out %,d%n",
                             network, spec, spec.startsWith("cpu") || spec.startsWith("reference") ? "stages  "
                                     : "launches", traffic.launches(), traffic.bytesIn(), traffic.bytesOut());

@@ -29,7 +29,7 @@ public class TrainingStepBenchmark extends BackendBenchmark {
     protected void compile(Backend opened) {
         int batch = batch(network);
         Network mlp = network(network);
-        step = TrainingStep.compile(opened, mlp, Optimizer.adam(1e-3), batch);
+        step = TrainingStep.compile(opened, mlp, Optimizer.adam(1e-3), batch, 1);
         Operands operands = new Operands(opened);
         features = operands.uniformArray(batch * mlp.inputs());
         targets = operands.oneHot(batch, mlp.outputs());

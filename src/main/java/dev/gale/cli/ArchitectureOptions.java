@@ -26,8 +26,12 @@ final class ArchitectureOptions {
             description = "L2 strength lambda of lambda/(2m) sum W^2 (default ${DEFAULT-VALUE}).")
     double l2;
 
+    @Option(names = "--dropout", defaultValue = "0", paramLabel = "P",
+            description = "Inverted dropout on every hidden layer's outputs in training, rate P in [0, 1) (default ${DEFAULT-VALUE}).")
+    double dropout;
+
     /** The network these options name; refused here when they name none. */
     Architecture architecture() {
-        return new Architecture(layers, activation, output, loss, l2);
+        return new Architecture(layers, activation, output, loss, l2, dropout);
     }
 }

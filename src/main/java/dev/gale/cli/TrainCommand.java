@@ -210,7 +210,8 @@ final class TrainCommand implements Callable<Integer> {
 
     TrainSettings settings() {
         return new TrainSettings(data.data, data.labelColumn, classes, valSplit, normalize, architecture.layers,
-                architecture.activation, architecture.output, architecture.loss, architecture.l2, optimizer, lr,
+                architecture.activation, architecture.output, architecture.loss, architecture.l2, architecture.dropout,
+                optimizer, lr,
                 momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, !noShuffle,
                 init == null ? null : init.toString());
     }

@@ -217,6 +217,29 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * Inverted dropout over {@code count} elements: {@code out[i] = in[i] * s} where
+     * {@link DropoutMask#kept} keeps element i at the step read from {@code scalars}, else 0, with
+     * s = {@link DropoutMask#scale}(rate) in float32. out may be in. Run on the activations forward
+     * and on their deltas backward, with the same seed and step, it applies one mask to both.
+     */
+    record Dropout(Buffer in, Buffer out, int count, float rate, long seed, Buffer scalars) implements Op {
+        public Dropout {
+            positive(count, "count");
+            fits(in, count, "in");
+            fits(out, count, "out");
+            fits(scalars, StepScalars.LENGTH, "scalars");
+            if (!(rate >= 0 && rate < 1)) {
+                throw new IllegalArgumentException("a dropout rate is in [0, 1), got " + rate);
+            }
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(out);
+        }
+    }
+
     /** {@code w -= lr * g}, lr read from {@code scalars} (see {@link StepScalars}). */
     record SgdUpdate(Buffer weights, Buffer gradient, int count, Buffer scalars) implements Op {
         public SgdUpdate {

@@ -32,7 +32,8 @@ import java.util.Map;
  *  "loss": "softmax-ce", "l2": 0.0,
  *  "normalization": {"kind": "scale", "offset": [0.0], "scale": [0.003921569]}}
  * </pre>
- * Leaky ReLU layers add {@code "slope"}. The normalisation maps raw features x to (x - offset) * scale,
+ * Leaky ReLU layers add {@code "slope"}, hidden layers trained with dropout {@code "dropout"} (its rate,
+ * which changes nothing outside training). The normalisation maps raw features x to (x - offset) * scale,
  * one value for all features or one per feature.
  */
 public final class ModelFile {
@@ -80,9 +81,9 @@ public final class ModelFile {
         model.addProperty("version", VERSION);
         model.addProperty("inputs", network.inputs());
         JsonArray layers = new JsonArray();
-        for (Layer layer : network.layers()) {
+        for (int l = 0; l < network.layers().size(); l++) {
             JsonObject json = new JsonObject();
-            switch (layer) {
+            switch (network.layers().get(l)) {
                 case Layer.Dense d -> {
                     json.addProperty("type", "dense");
                     json.addProperty("units", d.units());
@@ -96,6 +97,9 @@ public final class ModelFile {
                     json.addProperty("units", m.units());
                     json.addProperty("pieces", m.pieces());
                 }
+            }
+            if (network.dropout(l) > 0) {
+                json.addProperty("dropout", network.dropout(l));
             }
             layers.add(json);
         }
@@ -128,17 +132,21 @@ public final class ModelFile {
             }
             int inputs = model.get("inputs").getAsInt();
             List<Layer> layers = new ArrayList<>();
+            List<Float> dropout = new ArrayList<>();
             for (JsonElement element : model.getAsJsonArray("layers")) {
                 layers.add(layer(file, element.getAsJsonObject()));
+                JsonElement rate = element.getAsJsonObject().get("dropout");
+                dropout.add(rate == null ? 0f : rate.getAsFloat());
             }
             // The metadata may claim any architecture: the file's tensors must match it before it is allocated.
             requireShapes(file, contents, inputs, layers, "layers.");
             Network.Builder builder = Network.builder(inputs);
-            for (Layer layer : layers) {
-                switch (layer) {
+            for (int l = 0; l < layers.size(); l++) {
+                switch (layers.get(l)) {
                     case Layer.Dense d -> builder.dense(d.units(), d.activation());
                     case Layer.Maxout m -> builder.maxout(m.units(), m.pieces());
                 }
+                builder.dropout(dropout.get(l));
             }
             Network network = builder.loss(Loss.parse(InputLimits.excerpt(model.get("loss").getAsString())))
                     .l2(model.get("l2").getAsDouble()).build();

@@ -16,12 +16,15 @@ public final class Network {
     private final double l2;
     private final float[][] weights;
     private final float[][] biases;
+    /** Per layer, the fraction of its outputs inverted dropout zeroes in training (0: none). */
+    private final float[] dropout;
 
-    private Network(int inputs, List<Layer> layers, Loss loss, double l2) {
+    private Network(int inputs, List<Layer> layers, Loss loss, double l2, float[] dropout) {
         this.inputs = inputs;
         this.layers = List.copyOf(layers);
         this.loss = loss;
         this.l2 = l2;
+        this.dropout = dropout.clone();
         this.weights = new float[layers.size()][];
         this.biases = new float[layers.size()][];
         for (int l = 0; l < layers.size(); l++) {
@@ -64,6 +67,14 @@ public final class Network {
         return l2;
     }
 
+    /**
+     * The dropout rate of layer l's outputs in training: each is zeroed with this probability and
+     * the others scaled by 1 / (1 - rate); evaluation, prediction and export use the layer as is.
+     */
+    public float dropout(int layer) {
+        return dropout[layer];
+    }
+
     /** Layer l's weights, [linearUnits, inputsOf(l)] row-major: the live array. */
     public float[] weights(int layer) {
         return weights[layer];
@@ -84,7 +95,7 @@ public final class Network {
 
     /** Same architecture and cost, a copy of the parameters. */
     public Network copy() {
-        Network copy = new Network(inputs, layers, loss, l2);
+        Network copy = new Network(inputs, layers, loss, l2, dropout);
         copy.copyParametersFrom(this);
         return copy;
     }
@@ -137,11 +148,14 @@ public final class Network {
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder().append(inputs);
-        for (Layer layer : layers) {
-            text.append(" -> ").append(switch (layer) {
+        for (int l = 0; l < layers.size(); l++) {
+            text.append(" -> ").append(switch (layers.get(l)) {
                 case Layer.Dense d -> d.units() + " " + d.activation();
                 case Layer.Maxout m -> m.units() + " maxout(" + m.pieces() + ")";
             });
+            if (dropout[l] > 0) {
+                text.append(" dropout ").append(dropout[l]);
+            }
         }
         text.append(", ").append(loss.label());
         if (l2 > 0) {
@@ -154,6 +168,7 @@ public final class Network {
     public static final class Builder {
         private final int inputs;
         private final List<Layer> layers = new ArrayList<>();
+        private final List<Float> dropout = new ArrayList<>();
         private Loss loss;
         private double l2;
         private Initializer initializer = new Initializer.XavierUniform();
@@ -165,11 +180,22 @@ public final class Network {
 
         public Builder dense(int units, Activation activation) {
             layers.add(new Layer.Dense(units, activation));
+            dropout.add(0f);
             return this;
         }
 
         public Builder maxout(int units, int pieces) {
             layers.add(new Layer.Maxout(units, pieces));
+            dropout.add(0f);
+            return this;
+        }
+
+        /** Inverted dropout at {@code rate} in [0, 1) on the outputs of the layer added last (a hidden one). */
+        public Builder dropout(double rate) {
+            if (layers.isEmpty()) {
+                throw new IllegalArgumentException("dropout applies to the layer added before it; add a layer first");
+            }
+            dropout.set(dropout.size() - 1, (float) rate);
             return this;
         }
 
@@ -198,7 +224,11 @@ public final class Network {
 
         public Network build() {
             validate();
-            Network network = new Network(inputs, layers, loss, l2);
+            float[] rates = new float[dropout.size()];
+            for (int l = 0; l < rates.length; l++) {
+                rates[l] = dropout.get(l);
+            }
+            Network network = new Network(inputs, layers, loss, l2, rates);
             SplittableRandom random = new SplittableRandom(seed);
             for (int l = 0; l < layers.size(); l++) {
                 initializer.fill(network.weights[l], network.inputsOf(l), layers.get(l).linearUnits(), random);
@@ -216,6 +246,9 @@ public final class Network {
                 Layer layer = layers.get(l);
                 boolean output = l == layers.size() - 1;
                 require(layer.units() > 0, "layer " + l + " needs at least one unit, got " + layer.units());
+                float rate = dropout.get(l);
+                require(rate >= 0 && rate < 1, "layer " + l + "'s dropout rate must be in [0, 1), got " + rate);
+                require(rate == 0 || !output, "dropout is for hidden layers; the output layer has " + rate);
                 switch (layer) {
                     case Layer.Maxout m -> {
                         require(m.pieces() >= 2, "maxout layer " + l + " needs at least 2 pieces, got " + m.pieces());

@@ -10,15 +10,19 @@ import java.util.Arrays;
  * A network in the words of the command line: hidden widths ({@code 256,128} or {@code none}), the
  * hidden activation ({@code relu}, {@code sigmoid}, {@code tanh}, {@code leaky-relu[:SLOPE]} or
  * {@code maxout:K}), the output activation, the loss (null: the one that goes with the output) and
- * the L2 strength. Text that names no network is refused when the record is made.
+ * the L2 strength, and the dropout rate of every hidden layer. Text that names no network is refused
+ * when the record is made.
  */
-public record Architecture(String layers, String activation, String output, String loss, double l2) {
+public record Architecture(String layers, String activation, String output, String loss, double l2, double dropout) {
 
     public Architecture {
         if (layers == null || activation == null || output == null) {
             throw new IllegalArgumentException("--layers, --activation and --output are required");
         }
         hiddenWidths(layers);
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("--dropout must be a rate in [0, 1), got " + dropout);
+        }
         if (maxoutPieces(activation) == 0) {
             hiddenLayer(activation);
         }
@@ -53,6 +57,7 @@ public record Architecture(String layers, String activation, String output, Stri
             } else {
                 builder.dense(units, hiddenLayer(activation));
             }
+            builder.dropout(dropout);
         }
         boolean reluFamily = pieces > 0 || activation.startsWith("relu") || activation.startsWith("leaky-relu");
         return builder.dense(outputs, outputActivation(output)).loss(lossFor(loss, output)).l2(l2)

@@ -9,7 +9,8 @@ import dev.gale.train.Schedule;
  * command line says. Settings that cannot be trained are refused here, before any data is read.
  */
 public record TrainSettings(String data, int labelColumn, int classes, double valSplit, String normalize, String layers,
-                            String activation, String output, String loss, double l2, String optimizer, double lr,
+                            String activation, String output, String loss, double l2, double dropout,
+                            String optimizer, double lr,
                             double momentum, double weightDecay, String schedule, int batch, int epochs, int earlyStop,
                             long seed, boolean shuffle, String init) {
 
@@ -33,7 +34,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
         }
         optimizerOf(optimizer, lr, momentum, weightDecay);
         scheduleOf(schedule);
-        new Architecture(layers, activation, output, loss, l2);
+        new Architecture(layers, activation, output, loss, l2, dropout);
     }
 
     /** The settings {@code gale train --data DATA} runs with. */
@@ -42,7 +43,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
     }
 
     public Architecture architecture() {
-        return new Architecture(layers, activation, output, loss, l2);
+        return new Architecture(layers, activation, output, loss, l2, dropout);
     }
 
     public Optimizer buildOptimizer() {
@@ -106,6 +107,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
         private String output = "softmax";
         private String loss;
         private double l2 = 0;
+        private double dropout = 0;
         private String optimizer = "adam";
         private double lr = 0.001;
         private double momentum = 0.9;
@@ -168,6 +170,12 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
             return this;
         }
 
+        /** Inverted dropout at this rate on every hidden layer's outputs in training. */
+        public Builder dropout(double rate) {
+            this.dropout = rate;
+            return this;
+        }
+
         public Builder optimizer(String name) {
             this.optimizer = name;
             return this;
@@ -225,7 +233,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
 
         public TrainSettings build() {
             return new TrainSettings(data, labelColumn, classes, valSplit, normalize, layers, activation, output, loss, l2,
-                    optimizer, lr, momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, shuffle, init);
+                    dropout, optimizer, lr, momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, shuffle, init);
         }
     }
 }

@@ -23,7 +23,7 @@ public final class GradientCheck {
     /** Checks the gradient of {@code network}'s cost on {@code data} with step {@code epsilon} on {@code backend}. */
     public static Result run(Backend backend, Network network, Dataset data, double epsilon) {
         network.requireFits(data.inputs(), data.outputs(), "the gradient check's data");
-        ResidentNetwork r = ResidentNetwork.forTraining(backend, network, data.rows(), 0);
+        ResidentNetwork r = ResidentNetwork.forTraining(backend, network, data.rows(), 0, 0);
         backend.write(r.input, data.features());
         backend.write(r.target, data.targets());
         CompiledPlan gradientPlan = backend.compile(StepPlanner.gradient(r, data.rows()));

@@ -48,6 +48,13 @@ final class ResidentNetwork {
     final Buffer[] z;
     /** Activations [maxRows, units] per layer. */
     final Buffer[] a;
+    /**
+     * Per layer with dropout (training only): its activations with the step's mask applied, the next
+     * layer's input; null for the others.
+     */
+    final Buffer[] dropped;
+    /** What dropout's masks are drawn from, with the step and the layer. */
+    final long dropoutSeed;
     /** dJ/dz per layer (training only). */
     final Buffer[] deltaZ;
     /** dJ/da for hidden maxout layers, whose a and z differ in width (training only). */
@@ -56,13 +63,15 @@ final class ResidentNetwork {
     final Buffer[] biasGradients;
     final List<Parameter> parameters;
 
-    private ResidentNetwork(Backend backend, Network network, int maxRows, boolean training, int stateBuffers) {
+    private ResidentNetwork(Backend backend, Network network, int maxRows, boolean training, int stateBuffers,
+                            long dropoutSeed) {
         if (maxRows <= 0) {
             throw new IllegalArgumentException("batch rows must be positive, got " + maxRows);
         }
         this.backend = backend;
         this.network = network;
         this.maxRows = maxRows;
+        this.dropoutSeed = dropoutSeed;
         int layers = network.layers().size();
         input = backend.allocate(maxRows * network.inputs());
         target = backend.allocate(maxRows * network.outputs());
@@ -90,6 +99,7 @@ final class ResidentNetwork {
         biases = new Buffer[layers];
         z = new Buffer[layers];
         a = new Buffer[layers];
+        dropped = new Buffer[layers];
         deltaZ = new Buffer[layers];
         deltaA = new Buffer[layers];
         weightGradients = new Buffer[layers];
@@ -104,6 +114,9 @@ final class ResidentNetwork {
             z[l] = backend.allocate(maxRows * layer.linearUnits());
             a[l] = backend.allocate(maxRows * layer.units());
             if (training) {
+                if (network.dropout(l) > 0) {
+                    dropped[l] = backend.allocate(maxRows * layer.units());
+                }
                 deltaZ[l] = backend.allocate(maxRows * layer.linearUnits());
                 if (layer instanceof Layer.Maxout && l < layers - 1) {
                     deltaA[l] = backend.allocate(maxRows * layer.units());
@@ -120,14 +133,18 @@ final class ResidentNetwork {
         upload();
     }
 
-    /** Parameters and activations only: for prediction and evaluation. */
+    /** Parameters and activations only: for prediction and evaluation, where dropout is the identity. */
     static ResidentNetwork forInference(Backend backend, Network network, int maxRows) {
-        return new ResidentNetwork(backend, network, maxRows, false, 0);
+        return new ResidentNetwork(backend, network, maxRows, false, 0, 0);
     }
 
-    /** Everything a training step needs, with {@code stateBuffers} zeroed state tensors per parameter. */
-    static ResidentNetwork forTraining(Backend backend, Network network, int maxRows, int stateBuffers) {
-        return new ResidentNetwork(backend, network, maxRows, true, stateBuffers);
+    /**
+     * Everything a training step needs, with {@code stateBuffers} zeroed state tensors per parameter
+     * and dropout's masks drawn from {@code dropoutSeed}.
+     */
+    static ResidentNetwork forTraining(Backend backend, Network network, int maxRows, int stateBuffers,
+                                       long dropoutSeed) {
+        return new ResidentNetwork(backend, network, maxRows, true, stateBuffers, dropoutSeed);
     }
 
     /** One tensor's slices of the state arenas. */
@@ -193,8 +210,11 @@ final class ResidentNetwork {
         return network.inputsOf(layer);
     }
 
-    /** The input of layer l: the batch for layer 0, else the previous activations. */
+    /** The input of layer l: the batch for layer 0, else the previous activations, after dropout in training. */
     Buffer layerInput(int layer) {
-        return layer == 0 ? input : a[layer - 1];
+        if (layer == 0) {
+            return input;
+        }
+        return dropped[layer - 1] != null ? dropped[layer - 1] : a[layer - 1];
     }
 }

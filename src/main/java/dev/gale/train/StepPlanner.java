@@ -1,6 +1,7 @@
 package dev.gale.train;
 
 import dev.gale.compute.Buffer;
+import dev.gale.compute.DropoutMask;
 import dev.gale.compute.LossFunction;
 import dev.gale.compute.Op;
 import dev.gale.compute.Pointwise;
@@ -46,14 +47,17 @@ final class StepPlanner {
 
     /** Forward and the data term of the loss (no penalty): for evaluation in chunks. */
     static StepPlan dataLoss(ResidentNetwork r, int rows) {
-        List<Op> ops = forward(r, rows);
+        List<Op> ops = forward(r, rows, false);
         ops.add(lossOp(r, rows, false));
         return new StepPlan("loss[" + rows + "]", ops, List.of(r.input, r.target), List.of(r.loss, r.output()));
     }
 
-    /** Forward, data term and penalty with coefficient lambda/rows: the whole cost of one batch. */
+    /**
+     * Forward, data term and penalty with coefficient lambda/rows: the whole cost of one batch, the
+     * function a training step differentiates (dropout included, at the step in the scalars).
+     */
     static StepPlan cost(ResidentNetwork r, int rows) {
-        List<Op> ops = forward(r, rows);
+        List<Op> ops = forward(r, rows, true);
         ops.add(lossOp(r, rows, false));
         addPenalty(r, rows, ops);
         return new StepPlan("cost[" + rows + "]", ops, List.of(), List.of(r.loss));
@@ -79,7 +83,7 @@ final class StepPlanner {
 
     /** The forward pass alone: outputs in {@code r.output()}. */
     static StepPlan prediction(ResidentNetwork r, int rows) {
-        return new StepPlan("predict[" + rows + "]", forward(r, rows), List.of(r.input), List.of(r.output()));
+        return new StepPlan("predict[" + rows + "]", forward(r, rows, false), List.of(r.input), List.of(r.output()));
     }
 
     /** The number of state tensors the optimizer keeps per parameter tensor. */
@@ -95,6 +99,7 @@ final class StepPlanner {
     /** Fills the step-scalar block for step {@code t} (1-based) at learning rate {@code lr}. */
     static void stepScalars(Optimizer optimizer, long t, double lr, float[] scalars) {
         scalars[StepScalars.LEARNING_RATE] = (float) lr;
+        StepScalars.step(t, scalars);
         if (optimizer instanceof Optimizer.Adam adam) {
             scalars[StepScalars.FIRST_MOMENT_CORRECTION] = (float) (1 / (1 - Math.pow(adam.beta1(), t)));
             scalars[StepScalars.SECOND_MOMENT_CORRECTION] = (float) (1 / (1 - Math.pow(adam.beta2(), t)));
@@ -102,13 +107,14 @@ final class StepPlanner {
     }
 
     private static List<Op> gradientOps(ResidentNetwork r, int rows) {
-        List<Op> ops = forward(r, rows);
+        List<Op> ops = forward(r, rows, true);
         ops.add(lossOp(r, rows, true));
         backward(r, rows, ops);
         return ops;
     }
 
-    private static List<Op> forward(ResidentNetwork r, int rows) {
+    /** With {@code training}, each layer that has dropout passes its masked activations on. */
+    private static List<Op> forward(ResidentNetwork r, int rows, boolean training) {
         checkRows(r, rows);
         List<Op> ops = new ArrayList<>();
         Network network = r.network;
@@ -128,6 +134,9 @@ final class StepPlanner {
                 }
                 case Layer.Dense d -> ops.add(new Op.BiasActivation(r.z[l], r.biases[l], r.a[l], rows, linear,
                         pointwise(d.activation()), (float) d.activation().slope()));
+            }
+            if (training && r.dropped[l] != null) {
+                ops.add(dropout(r, l, r.a[l], r.dropped[l], rows));
             }
         }
         return ops;
@@ -173,15 +182,31 @@ final class StepPlanner {
             case Layer.Maxout m -> {
                 ops.add(new Op.Gemm(r.deltaZ[l], false, r.weights[l], false, r.deltaA[below],
                         rows, m.units(), linear, 1f, 0f));
+                if (r.dropped[below] != null) {
+                    ops.add(dropout(r, below, r.deltaA[below], r.deltaA[below], rows));
+                }
                 ops.add(new Op.MaxoutBackward(r.deltaA[below], r.z[below], r.deltaZ[below], rows, m.units(), m.pieces()));
             }
             case Layer.Dense d -> {
                 ops.add(new Op.Gemm(r.deltaZ[l], false, r.weights[l], false, r.deltaZ[below],
                         rows, d.units(), linear, 1f, 0f));
+                if (r.dropped[below] != null) {
+                    ops.add(dropout(r, below, r.deltaZ[below], r.deltaZ[below], rows));
+                }
                 ops.add(new Op.ActivationGradient(r.deltaZ[below], r.z[below], r.a[below], rows * d.units(),
                         pointwise(d.activation()), (float) d.activation().slope()));
             }
         }
+    }
+
+    /**
+     * Layer l's dropout on rows of its outputs: the same mask forward (on the activations) and
+     * backward (on their deltas), since both draw from the layer's seed at the step's count.
+     */
+    private static Op dropout(ResidentNetwork r, int l, Buffer in, Buffer out, int rows) {
+        int units = r.network.layers().get(l).units();
+        return new Op.Dropout(in, out, rows * units, r.network.dropout(l), r.dropoutSeed + (l + 1) * DropoutMask.GOLDEN,
+                r.scalars);
     }
 
     private static Op update(ResidentNetwork r, Optimizer optimizer) {

@@ -229,7 +229,7 @@ public final class Trainer {
             this.train = train;
             this.network = network;
             int rows = Math.min(batchSize, train.rows());
-            this.resident = ResidentNetwork.forTraining(backend, network, rows, StepPlanner.stateBuffers(optimizer));
+            this.resident = ResidentNetwork.forTraining(backend, network, rows, StepPlanner.stateBuffers(optimizer), seed);
             if (resume != null) {
                 resident.uploadState(resume.optimizerState());
                 this.step = resume.step();
@@ -300,7 +300,7 @@ public final class Trainer {
         private final ConjugateGradientMinimizer minimizer;
 
         FullBatchRun(Network network, Dataset train) {
-            this.resident = ResidentNetwork.forTraining(backend, network, train.rows(), 0);
+            this.resident = ResidentNetwork.forTraining(backend, network, train.rows(), 0, seed);
             backend.write(resident.input, train.features());
             backend.write(resident.target, train.targets());
             FlatParameters flat = new FlatParameters(resident, backend.compile(StepPlanner.gradient(resident, train.rows())));

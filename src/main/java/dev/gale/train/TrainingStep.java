@@ -28,12 +28,12 @@ public final class TrainingStep {
 
     /**
      * Puts {@code network}'s parameters and zeroed optimizer state on {@code backend} and compiles
-     * its step for batches of {@code rows} examples. The network itself is not updated by
-     * {@link #run}.
+     * its step for batches of {@code rows} examples, dropout's masks drawn from {@code seed}. The
+     * network itself is not updated by {@link #run}.
      */
-    public static TrainingStep compile(Backend backend, Network network, Optimizer optimizer, int rows) {
+    public static TrainingStep compile(Backend backend, Network network, Optimizer optimizer, int rows, long seed) {
         return new TrainingStep(ResidentNetwork.forTraining(backend, network, rows,
-                StepPlanner.stateBuffers(optimizer)), optimizer, rows);
+                StepPlanner.stateBuffers(optimizer), seed), optimizer, rows);
     }
 
     public int rows() {

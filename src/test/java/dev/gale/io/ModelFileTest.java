@@ -28,7 +28,7 @@ class ModelFileTest {
     Path dir;
 
     static Network network() {
-        return Network.builder(4).dense(5, Activation.leakyRelu(0.05)).maxout(3, 2).dense(3, Activation.SOFTMAX)
+        return Network.builder(4).dense(5, Activation.leakyRelu(0.05)).dropout(0.25).maxout(3, 2).dense(3, Activation.SOFTMAX)
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(0.25).seed(3).build();
     }
 
@@ -42,6 +42,7 @@ class ModelFileTest {
         ModelFile.Model loaded = ModelFile.load(file);
         assertEquals(network.toString(), loaded.network().toString());
         assertEquals(0.25, loaded.network().l2());
+        assertEquals(0.25f, loaded.network().dropout(0), "the dropout rate is part of the model's metadata");
         assertEquals(norm, loaded.normalization());
         assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
                 "readable like any file the user creates");

@@ -120,6 +120,8 @@ class OnnxExportTest extends OnCpuBackend {
             } else {
                 builder.dense(7, Activation.parse(activation, 0));
             }
+            // Dropout trains only: the export, like gale predict, runs the layer as is.
+            builder.dropout(0.3);
         }
         int classes = output.equals("softmax") ? 3 : 2;
         Loss loss = switch (output) {

@@ -30,7 +30,7 @@ class TrainingRunTest extends OnCpuBackend {
     Path dir;
 
     private Path checkpoint(JsonObject settings) throws IOException {
-        Network network = new Architecture("4", "relu", "softmax", null, 0).build(2, 3, 1);
+        Network network = new Architecture("4", "relu", "softmax", null, 0, 0).build(2, 3, 1);
         Path file = dir.resolve("last.safetensors");
         CheckpointFile.save(file, network, Normalization.none(),
                 new TrainingState(0, 0, new float[0][], -1, Double.POSITIVE_INFINITY, null, List.of()), settings);

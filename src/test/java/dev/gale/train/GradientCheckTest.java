@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -62,6 +63,24 @@ class GradientCheckTest {
             }
         }
         return cases.stream();
+    }
+
+    /**
+     * The gradient of a network with dropout is that of the cost at one mask: the check's plans
+     * never write the step, so both draw the mask of step 0.
+     */
+    @Test
+    void dropoutWithAFixedMaskMatchesCentralDifferences() {
+        Dataset data = new Dataset(uniform(new SplittableRandom(5), 6 * 4, -1, 1),
+                targets(Loss.SOFTMAX_CROSS_ENTROPY, new SplittableRandom(6), 6, 3), 6, 4, 3);
+        Network network = Network.builder(4).dense(8, Activation.TANH).dropout(0.4).maxout(4, 2).dropout(0.3)
+                .dense(3, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).initializer(new Initializer.Uniform(0.8))
+                .seed(3).build();
+        GradientCheck.Result result;
+        try (ReferenceBackend reference = new ReferenceBackend()) {
+            result = GradientCheck.run(reference, network, data, EPSILON);
+        }
+        assertTrue(result.relativeDifference() < BOUND, () -> "relative difference " + result.relativeDifference());
     }
 
     @ParameterizedTest(name = "{0} hidden, {1}, l2 {2}")

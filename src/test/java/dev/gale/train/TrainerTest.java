@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gale.OnCpuBackend;
+import dev.gale.compute.Backend;
+import dev.gale.compute.cpu.CpuBackend;
 import dev.gale.data.Dataset;
 import dev.gale.data.Synthetic;
 import dev.gale.nn.Activation;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class TrainerTest extends OnCpuBackend {
 
     private static Network blobNetwork(long seed) {
-        return Network.builder(5).dense(12, Activation.RELU).maxout(6, 2).dense(3, Activation.SOFTMAX)
+        return Network.builder(5).dense(12, Activation.RELU).dropout(0.25).maxout(6, 2).dense(3, Activation.SOFTMAX)
                 .loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(1e-3).seed(seed).build();
     }
 
@@ -38,6 +40,23 @@ class TrainerTest extends OnCpuBackend {
         for (int l = 0; l < 3; l++) {
             assertArrayEquals(runs.get(0).weights(l), runs.get(1).weights(l), "weights of layer " + l);
             assertArrayEquals(runs.get(0).bias(l), runs.get(1).bias(l), "biases of layer " + l);
+        }
+    }
+
+    @Test
+    void dropoutDrawsTheSameMasksOnAnyThreadCount() {
+        Dataset data = Synthetic.blobs(40, 3, 5, 2, 3);
+        List<Network> runs = new ArrayList<>();
+        for (int threads : new int[] {1, 2}) {
+            Network network = blobNetwork(9);
+            try (Backend cpu = new CpuBackend(threads)) {
+                Trainer.builder(cpu).optimizer(Optimizer.adam(0.01)).batchSize(16).epochs(3).seed(21).build()
+                        .fit(network, data);
+            }
+            runs.add(network);
+        }
+        for (int l = 0; l < 3; l++) {
+            assertArrayEquals(runs.get(0).weights(l), runs.get(1).weights(l), "weights of layer " + l);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.gale.compute.cpu;
 import dev.gale.compute.Backend;
 import dev.gale.compute.Buffer;
 import dev.gale.compute.CompiledPlan;
+import dev.gale.compute.DropoutMask;
 import dev.gale.compute.LossFunction;
 import dev.gale.compute.Op;
 import dev.gale.compute.Pointwise;
@@ -320,6 +321,19 @@ public final class CpuBackend implements Backend {
                 yield new RangeStep(o.cols(), grain, (from, to, worker) ->
                         kernels.columnSums(source, sourceOff, target, targetOff, o.rows(), o.cols(), from, to, o.alpha(),
                                 sums[worker]));
+            }
+            case Op.Dropout o -> {
+                float[] in = data(o.in());
+                float[] out = data(o.out());
+                float[] scalars = data(o.scalars());
+                int inOff = o.in().offset();
+                int outOff = o.out().offset();
+                int at = o.scalars().offset();
+                int threshold = DropoutMask.threshold(o.rate());
+                float scale = DropoutMask.scale(o.rate());
+                yield new RangeStep(o.count(), GRAIN, (from, to, worker) -> kernels.dropout(in, inOff, out, outOff,
+                        o.seed(), StepScalars.step(scalars[at + StepScalars.STEP_LOW], scalars[at + StepScalars.STEP_HIGH]),
+                        threshold, scale, from, to));
             }
             case Op.SgdUpdate o -> {
                 float[] weights = data(o.weights());

@@ -109,4 +109,8 @@ interface Kernels {
     /** Elements {@code [from, to)} of an Adam step; lr, c1 and c2 as read from the step scalars. */
     void adam(float[] w, int wOff, float[] g, int gOff, float[] m, int mOff, float[] v, int vOff, float beta1,
               float beta2, float epsilon, float weightDecay, float lr, float c1, float c2, int from, int to);
+
+    /** Elements {@code [from, to)} of inverted dropout at {@code step} (see {@link dev.gale.compute.DropoutMask}). */
+    void dropout(float[] in, int inOff, float[] out, int outOff, long seed, long step, int threshold, float scale,
+                 int from, int to);
 }

@@ -1,5 +1,6 @@
 package dev.gale.compute.cpu;
 
+import dev.gale.compute.DropoutMask;
 import dev.gale.compute.LossFunction;
 import dev.gale.compute.Pointwise;
 import java.util.Arrays;
@@ -369,6 +370,14 @@ class ScalarKernels implements Kernels {
             v[vOff + i] = second;
             float weight = w[wOff + i];
             w[wOff + i] = weight - lr * (first * c1 / ((float) Math.sqrt(second * c2) + epsilon) + weightDecay * weight);
+        }
+    }
+
+    @Override
+    public void dropout(float[] in, int inOff, float[] out, int outOff, long seed, long step, int threshold,
+                        float scale, int from, int to) {
+        for (int i = from; i < to; i++) {
+            out[outOff + i] = DropoutMask.kept(seed, step, i, threshold) ? in[inOff + i] * scale : 0f;
         }
     }
 }

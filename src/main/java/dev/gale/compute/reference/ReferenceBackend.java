@@ -3,6 +3,7 @@ package dev.gale.compute.reference;
 import dev.gale.compute.Backend;
 import dev.gale.compute.Buffer;
 import dev.gale.compute.CompiledPlan;
+import dev.gale.compute.DropoutMask;
 import dev.gale.compute.Op;
 import dev.gale.compute.StepPlan;
 import dev.gale.compute.StepScalars;
@@ -117,6 +118,7 @@ public final class ReferenceBackend implements Backend {
             case Op.LossGradient l -> lossGradient(l);
             case Op.L2Penalty p -> l2Penalty(p);
             case Op.ColumnSums s -> columnSums(s);
+            case Op.Dropout d -> dropout(d);
             case Op.SgdUpdate u -> sgd(u);
             case Op.MomentumUpdate u -> momentum(u);
             case Op.AdamUpdate u -> adam(u);
@@ -299,6 +301,18 @@ public final class ReferenceBackend implements Backend {
                 sum += source.get(r * op.cols() + c);
             }
             target.set(c, op.alpha() * sum);
+        }
+    }
+
+    private void dropout(Op.Dropout op) {
+        Elements in = elements(op.in());
+        Elements out = elements(op.out());
+        Elements scalars = elements(op.scalars());
+        long step = StepScalars.step(scalars.get(StepScalars.STEP_LOW), scalars.get(StepScalars.STEP_HIGH));
+        int threshold = DropoutMask.threshold(op.rate());
+        double scale = 1.0 / (1.0 - op.rate());
+        for (int i = 0; i < op.count(); i++) {
+            out.set(i, DropoutMask.kept(op.seed(), step, i, threshold) ? in.get(i) * scale : 0);
         }
     }
 

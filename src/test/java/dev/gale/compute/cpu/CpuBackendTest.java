@@ -89,7 +89,7 @@ class CpuBackendTest {
         try (CpuBackend cpu = new CpuBackend(2); ReferenceBackend reference = new ReferenceBackend()) {
             float[] initial = {0.5f, -0.25f, 1f};
             float[] gradient = {0.1f, 0.2f, -0.3f};
-            float[] scalars = {0.1f, 2f, 3f};
+            float[] scalars = {0.1f, 2f, 3f, 0, 0};
             for (String kind : List.of("sgd", "momentum", "adam")) {
                 float[] expected = update(reference, kind, initial, gradient, scalars, false);
                 float[] actual = update(cpu, kind, initial, gradient, scalars, true);

@@ -35,7 +35,7 @@ class ScheduleTest {
             // touch one parameter each.
             assertEquals("[Gemm+BiasActivation] [MaxoutForward, Gemm] [RowSoftmax] [LossGradient]"
                     + " [L2Penalty, Gemm, Gemm+ActivationGradient, MaxoutBackward] [Gemm, ColumnSums]"
-                    + " [SgdUpdate, MomentumUpdate, AdamUpdate]", schedule);
+                    + " [SgdUpdate, MomentumUpdate, AdamUpdate, Dropout]", schedule);
         }
     }
 

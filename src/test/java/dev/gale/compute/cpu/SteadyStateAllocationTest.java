@@ -8,6 +8,7 @@ import dev.gale.compute.LossFunction;
 import dev.gale.compute.Op;
 import dev.gale.compute.Pointwise;
 import dev.gale.compute.StepPlan;
+import dev.gale.compute.StepScalars;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,8 +94,9 @@ class SteadyStateAllocationTest {
         Buffer velocity = backend.allocate(in * hidden);
         Buffer first = backend.allocate(hidden * out);
         Buffer second = backend.allocate(hidden * out);
-        Buffer scalars = backend.allocate(3);
-        backend.write(scalars, new float[] {0.01f, 1.1f, 1.2f});
+        Buffer dropped = backend.allocate(batch * hidden);
+        Buffer scalars = backend.allocate(StepScalars.LENGTH);
+        backend.write(scalars, new float[] {0.01f, 1.1f, 1.2f, 7, 1});
         return new StepPlan("every op", List.of(
                 new Op.Gemm(x, false, w1, false, z1, batch, hidden, in, 1, 0),
                 new Op.BiasActivation(z1, b1, a1, batch, hidden, Pointwise.TANH, 0),
@@ -111,7 +113,8 @@ class SteadyStateAllocationTest {
                 new Op.ColumnSums(delta1, gb1, batch, hidden, 1f / batch),
                 new Op.SgdUpdate(b1, gb1, hidden, scalars),
                 new Op.MomentumUpdate(w1, g1, velocity, in * hidden, 0.9f, true, scalars),
-                new Op.AdamUpdate(w2, g2, first, second, hidden * out, hidden * out, 0.9f, 0.999f, 1e-8f, 0.01f, scalars)));
+                new Op.AdamUpdate(w2, g2, first, second, hidden * out, hidden * out, 0.9f, 0.999f, 1e-8f, 0.01f, scalars),
+                new Op.Dropout(a1, dropped, batch * hidden, 0.3f, 5, scalars)));
     }
 
     private static Buffer filled(CpuBackend backend, int length, Random random) {

@@ -1,6 +1,7 @@
 package dev.gale.compute.tornado;
 
 import dev.gale.compute.Buffer;
+import dev.gale.compute.DropoutMask;
 import dev.gale.compute.Op;
 import dev.gale.compute.StepPlan;
 import java.util.ArrayList;
@@ -110,15 +111,16 @@ final class GraphBuilder {
     }
 
     private void add(Op op) {
-        boolean inPlaceBias = op instanceof Op.BiasActivation b && b.out().equals(b.z());
+        boolean inPlace = op instanceof Op.BiasActivation b && b.out().equals(b.z())
+                || op instanceof Op.Dropout d && d.out().equals(d.in());
         long arrays = op.buffers().stream().map(Buffer::whole).distinct().count();
-        if (!inPlaceBias && arrays != op.buffers().size()) {
+        if (!inPlace && arrays != op.buffers().size()) {
             throw new IllegalArgumentException("the TornadoVM backend cannot run " + op.getClass().getSimpleName()
                     + " with one buffer (or two slices of one) in two operands: TornadoVM never finishes scheduling"
                     + " such a task");
         }
         switch (op) {
-            case Op.BiasActivation o when inPlaceBias -> step.task(task(), Kernels::biasActivationInPlace,
+            case Op.BiasActivation o when inPlace -> step.task(task(), Kernels::biasActivationInPlace,
                     array(o.z()), o.z().offset(), array(o.bias()), o.bias().offset(), o.rows(), o.cols(),
                     function(o.function()), o.slope());
             case Op.Gemm g -> addGemm(g);
@@ -157,6 +159,12 @@ final class GraphBuilder {
             }
             case Op.ColumnSums o -> step.task(task(), Kernels::columnSums, array(o.source()), o.source().offset(),
                     array(o.target()), o.target().offset(), o.rows(), o.cols(), o.alpha());
+            case Op.Dropout o when inPlace -> step.task(task(), Kernels::dropoutInPlace, array(o.in()), o.in().offset(),
+                    array(o.scalars()), o.scalars().offset(), o.count(), o.seed(), DropoutMask.threshold(o.rate()),
+                    DropoutMask.scale(o.rate()));
+            case Op.Dropout o -> step.task(task(), Kernels::dropout, array(o.in()), o.in().offset(), array(o.out()),
+                    o.out().offset(), array(o.scalars()), o.scalars().offset(), o.count(), o.seed(),
+                    DropoutMask.threshold(o.rate()), DropoutMask.scale(o.rate()));
             case Op.SgdUpdate o -> step.task(task(), Kernels::sgd, array(o.weights()), o.weights().offset(),
                     array(o.gradient()), o.gradient().offset(), array(o.scalars()), o.scalars().offset(), o.count());
             case Op.MomentumUpdate o -> step.task(task(), Kernels::momentum, array(o.weights()), o.weights().offset(),

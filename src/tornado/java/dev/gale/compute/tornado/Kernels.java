@@ -1,5 +1,7 @@
 package dev.gale.compute.tornado;
 
+import dev.gale.compute.DropoutMask;
+import dev.gale.compute.StepScalars;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
@@ -313,6 +315,24 @@ final class Kernels {
         }
     }
 
+    /** Inverted dropout, {@link dev.gale.compute.Op.Dropout}; the step comes from the step scalars. */
+    static void dropout(FloatArray in, int inOff, FloatArray out, int outOff, FloatArray scalars, int scalarsOff,
+                        int count, long seed, int threshold, float scale) {
+        long step = step(scalars, scalarsOff);
+        for (@Parallel int i = 0; i < count; i++) {
+            out.set(outOff + i, kept(seed, step, i, threshold) ? in.get(inOff + i) * scale : 0);
+        }
+    }
+
+    /** {@link #dropout} with out = in: TornadoVM's scheduler never finishes a task given one array twice. */
+    static void dropoutInPlace(FloatArray data, int dataOff, FloatArray scalars, int scalarsOff, int count, long seed,
+                               int threshold, float scale) {
+        long step = step(scalars, scalarsOff);
+        for (@Parallel int i = 0; i < count; i++) {
+            data.set(dataOff + i, kept(seed, step, i, threshold) ? data.get(dataOff + i) * scale : 0);
+        }
+    }
+
     /**
      * Rewrites eight arrays with their own values. TornadoVM moves an array to the device only for a
      * task that accesses its elements, so this is what makes a graph upload and keep them; the
@@ -360,6 +380,25 @@ final class Kernels {
             result = z > 0 ? z : slope * z;
         }
         return result;
+    }
+
+    private static long step(FloatArray scalars, int at) {
+        return ((long) scalars.get(at + StepScalars.STEP_HIGH) << StepScalars.STEP_SPLIT_BITS)
+                + (long) scalars.get(at + StepScalars.STEP_LOW);
+    }
+
+    /**
+     * {@link DropoutMask#kept}, restated with its constants: a kernel calls only what TornadoVM
+     * compiles with it. Each {@code z >>> s} is written {@code (z >> s) & (2^(64 - s) - 1)}, its
+     * equal (the draw's bits need no mask beyond its own): TornadoVM 5.2's OpenCL code shifts a long
+     * right with the sign for both operators.
+     */
+    private static boolean kept(long seed, long step, int element, int threshold) {
+        long z = seed + step * DropoutMask.GOLDEN + element * DropoutMask.MIX1;
+        z = (z ^ ((z >> 30) & 0x3FFFFFFFFL)) * DropoutMask.MIX1;
+        z = (z ^ ((z >> 27) & 0x1FFFFFFFFFL)) * DropoutMask.MIX2;
+        z = z ^ ((z >> 31) & 0x1FFFFFFFFL);
+        return ((int) (z >> 32) & 0xFFFFFF) >= threshold;
     }
 
     /** log(1 + x) for x >= 0, accurate where 1 + x rounds (Goldberg's correction). */
