@@ -210,11 +210,14 @@ final class ResidentNetwork {
         return network.inputsOf(layer);
     }
 
-    /** The input of layer l: the batch for layer 0, else the previous activations, after dropout in training. */
-    Buffer layerInput(int layer) {
+    /**
+     * The input of layer l: the batch for layer 0, else the previous activations, after dropout when
+     * {@code training} (evaluation on a training network reads them as they are).
+     */
+    Buffer layerInput(int layer, boolean training) {
         if (layer == 0) {
             return input;
         }
-        return dropped[layer - 1] != null ? dropped[layer - 1] : a[layer - 1];
+        return training && dropped[layer - 1] != null ? dropped[layer - 1] : a[layer - 1];
     }
 }

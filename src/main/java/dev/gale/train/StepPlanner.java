@@ -121,7 +121,7 @@ final class StepPlanner {
         for (int l = 0; l < network.layers().size(); l++) {
             Layer layer = network.layers().get(l);
             int linear = layer.linearUnits();
-            ops.add(new Op.Gemm(r.layerInput(l), false, r.weights[l], true, r.z[l],
+            ops.add(new Op.Gemm(r.layerInput(l, training), false, r.weights[l], true, r.z[l],
                     rows, linear, r.inputsOf(l), 1f, 0f));
             switch (layer) {
                 case Layer.Maxout m -> {
@@ -160,7 +160,7 @@ final class StepPlanner {
         for (int l = last; l >= 0; l--) {
             int linear = network.layers().get(l).linearUnits();
             int fanIn = r.inputsOf(l);
-            ops.add(new Op.Gemm(r.deltaZ[l], true, r.layerInput(l), false, r.weightGradients[l],
+            ops.add(new Op.Gemm(r.deltaZ[l], true, r.layerInput(l, true), false, r.weightGradients[l],
                     linear, fanIn, rows, perExample, 0f));
             ops.add(new Op.ColumnSums(r.deltaZ[l], r.biasGradients[l], rows, linear, perExample));
             if (l > 0) {

@@ -44,6 +44,19 @@ class TrainerTest extends OnCpuBackend {
     }
 
     @Test
+    void theValidationCostOfAnEpochIsThatOfTheNetworkWithoutDropout() {
+        Dataset data = Synthetic.blobs(40, 3, 5, 2, 3);
+        Dataset validation = Synthetic.blobs(10, 3, 5, 2, 4);
+        Network network = blobNetwork(9);
+        List<EpochReport> reports = new ArrayList<>();
+        Trainer.builder(backend).optimizer(Optimizer.adam(0.01)).batchSize(16).epochs(2).listener(reports::add).build()
+                .fit(network, data, validation);
+        Evaluation after = Evaluator.evaluate(backend, network, validation);
+        assertEquals(after.loss(), reports.getLast().validationLoss(), 1e-6 * after.loss());
+        assertEquals(after.accuracy(), reports.getLast().validationAccuracy());
+    }
+
+    @Test
     void dropoutDrawsTheSameMasksOnAnyThreadCount() {
         Dataset data = Synthetic.blobs(40, 3, 5, 2, 3);
         List<Network> runs = new ArrayList<>();
