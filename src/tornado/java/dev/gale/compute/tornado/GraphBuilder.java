@@ -22,7 +22,10 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * Turns a {@link StepPlan} into the two task graphs of a {@link DevicePlan}: one task per op (two for
- * the reductions, whose partial sums are added in a fixed order by a single work-item).
+ * the reductions, whose partial sums are added in a fixed order by a single work-item), except that a
+ * GEMM takes the op after it as its epilogue when that op works on exactly its C (bias and activation
+ * forward, the activation gradient backward) or sums the columns of its transposed A (the bias
+ * gradient beside the weight gradient): each launch costs the device a dispatch and a pass over C.
  */
 final class GraphBuilder {
 
@@ -77,7 +80,18 @@ final class GraphBuilder {
         if (!inputs.isEmpty()) {
             step.transferToDevice(DataTransferMode.EVERY_EXECUTION, arrays(inputs));
         }
-        plan.ops().forEach(this::add);
+        List<Op> ops = plan.ops();
+        for (int i = 0; i < ops.size(); i++) {
+            Epilogue epilogue = ops.get(i) instanceof Op.Gemm g && i + 1 < ops.size()
+                    ? epilogue(g, ops.get(i + 1)) : null;
+            if (epilogue == null) {
+                add(ops.get(i));
+            } else {
+                checkDistinctArrays(ops.get(i));
+                addGemm((Op.Gemm) ops.get(i), epilogue);
+                i++;
+            }
+        }
         if (!outputs.isEmpty()) {
             step.transferToHost(DataTransferMode.EVERY_EXECUTION, arrays(outputs));
         }
@@ -109,7 +123,47 @@ final class GraphBuilder {
         return graph.persistOnDevice(arrays);
     }
 
-    private void add(Op op) {
+    /**
+     * The epilogue that runs {@code next} inside {@code gemm}'s task, or null where {@code next} does
+     * not fit one exactly: it must cover all of C (or, for the row sums, all of A) at the same offsets,
+     * with the same scale, and bring no array the task already has except where the epilogue reads it
+     * through that operand (the bias through B, the bias gradient through C).
+     */
+    private Epilogue epilogue(Op.Gemm gemm, Op next) {
+        Buffer c = gemm.c();
+        List<Buffer> operands = List.of(gemm.a(), gemm.b(), c);
+        return switch (next) {
+            case Op.BiasActivation o when startsAt(o.z(), c) && o.rows() == gemm.m() && o.cols() == gemm.n()
+                    && o.bias().whole() == gemm.b().whole() -> {
+                int function = function(o.function());
+                if (startsAt(o.out(), c)) {
+                    yield new Epilogue(Kernels.BIAS_ACTIVATION + function, null, 0, null, o.bias().offset(), o.slope());
+                }
+                yield apart(o.out(), operands) ? new Epilogue(Kernels.BIAS_ACTIVATION_INTO + function, o.out(),
+                        o.out().offset(), null, o.bias().offset(), o.slope()) : null;
+            }
+            case Op.ActivationGradient o when startsAt(o.delta(), c) && o.count() == gemm.m() * gemm.n()
+                    && apart(o.z(), operands) && apart(o.a(), operands) && o.z().whole() != o.a().whole() ->
+                    new Epilogue(Kernels.ACTIVATION_GRADIENT + function(o.function()), o.z(), o.z().offset(), o.a(),
+                            o.a().offset(), o.slope());
+            case Op.ColumnSums o when gemm.transposeA() && startsAt(o.source(), gemm.a()) && o.rows() == gemm.k()
+                    && o.cols() == gemm.m() && o.alpha() == gemm.alpha() && o.target().whole() == c.whole()
+                    && !Buffer.overlap(o.target(), c) ->
+                    new Epilogue(Kernels.ROW_SUMS, null, o.target().offset(), null, 0, 0f);
+            default -> null;
+        };
+    }
+
+    private static boolean startsAt(Buffer buffer, Buffer start) {
+        return buffer.whole() == start.whole() && buffer.offset() == start.offset();
+    }
+
+    /** Whether {@code buffer} lies in none of the arrays of {@code operands}. */
+    private static boolean apart(Buffer buffer, List<Buffer> operands) {
+        return operands.stream().noneMatch(operand -> operand.whole() == buffer.whole());
+    }
+
+    private static void checkDistinctArrays(Op op) {
         boolean inPlaceBias = op instanceof Op.BiasActivation b && b.out().equals(b.z());
         long arrays = op.buffers().stream().map(Buffer::whole).distinct().count();
         if (!inPlaceBias && arrays != op.buffers().size()) {
@@ -117,11 +171,16 @@ final class GraphBuilder {
                     + " with one buffer (or two slices of one) in two operands: TornadoVM never finishes scheduling"
                     + " such a task");
         }
+    }
+
+    private void add(Op op) {
+        checkDistinctArrays(op);
+        boolean inPlaceBias = op instanceof Op.BiasActivation b && b.out().equals(b.z());
         switch (op) {
             case Op.BiasActivation o when inPlaceBias -> step.task(task(), Kernels::biasActivationInPlace,
                     array(o.z()), o.z().offset(), array(o.bias()), o.bias().offset(), o.rows(), o.cols(),
                     function(o.function()), o.slope());
-            case Op.Gemm g -> addGemm(g);
+            case Op.Gemm g -> addGemm(g, Epilogue.STORE);
             case Op.BiasActivation o -> step.task(task(), Kernels::biasActivation, array(o.z()), o.z().offset(),
                     array(o.bias()), o.bias().offset(), array(o.out()), o.out().offset(), o.rows(), o.cols(),
                     function(o.function()), o.slope());
@@ -169,20 +228,31 @@ final class GraphBuilder {
         }
     }
 
-    private void addGemm(Op.Gemm g) {
-        int aRow = g.transposeA() ? 1 : g.k();
-        int aCol = g.transposeA() ? g.m() : 1;
-        int bRow = g.transposeB() ? 1 : g.n();
-        int bCol = g.transposeB() ? g.k() : 1;
+    /**
+     * What a GEMM task does with C (see {@link Kernels#STORE}): the kernel's epilogue code, its two
+     * operands (null where the epilogue uses none), the offsets it takes with them (also where it
+     * reads through B or C instead) and the leaky ReLU slope.
+     */
+    private record Epilogue(int code, Buffer first, int firstOff, Buffer second, int secondOff, float slope) {
+        static final Epilogue STORE = new Epilogue(Kernels.STORE, null, 0, null, 0, 0f);
+    }
+
+    private void addGemm(Op.Gemm g, Epilogue epilogue) {
+        int transposes = (g.transposeA() ? Kernels.TRANSPOSE_A : 0) | (g.transposeB() ? Kernels.TRANSPOSE_B : 0);
+        // An operand passed as an unused one is a distinct one-element array: a task must not take an array twice.
+        FloatArray first = epilogue.first() == null ? new FloatArray(1) : array(epilogue.first());
+        FloatArray second = epilogue.second() == null ? new FloatArray(1) : array(epilogue.second());
         String id = task();
         if (!gemm.tiled()) {
             step.task(id, Kernels::gemm, array(g.a()), g.a().offset(), array(g.b()), g.b().offset(), array(g.c()),
-                    g.c().offset(), g.m(), g.n(), g.k(), aRow, aCol, bRow, bCol, g.alpha(), g.beta());
+                    g.c().offset(), g.m(), g.n(), g.k(), transposes, g.alpha(), g.beta(), epilogue.code(), first,
+                    epilogue.firstOff(), second, epilogue.secondOff(), epilogue.slope());
             return;
         }
         step.task(id, Kernels::gemmTiled, new KernelContext(), array(g.a()), g.a().offset(), array(g.b()),
-                g.b().offset(), array(g.c()), g.c().offset(), g.m(), g.n(), g.k(), aRow, aCol, bRow, bCol, g.alpha(),
-                g.beta(), gemm.tile());
+                g.b().offset(), array(g.c()), g.c().offset(), g.m(), g.n(), g.k(), transposes, g.alpha(), g.beta(),
+                gemm.tile(), epilogue.code(), first, epilogue.firstOff(), second, epilogue.secondOff(),
+                epilogue.slope());
         int edge = gemm.tile() / Kernels.WORK_PER_ITEM;
         WorkerGrid2D worker = new WorkerGrid2D(roundUp(g.n(), gemm.tile()) / Kernels.WORK_PER_ITEM,
                 roundUp(g.m(), gemm.tile()) / Kernels.WORK_PER_ITEM);
