@@ -238,6 +238,7 @@ final class GraphBuilder {
     }
 
     private void addGemm(Op.Gemm g, Epilogue epilogue) {
+        // Flags rather than four strides: a TornadoVM task takes at most 20 parameters, the tiled kernel's count.
         int transposes = (g.transposeA() ? Kernels.TRANSPOSE_A : 0) | (g.transposeB() ? Kernels.TRANSPOSE_B : 0);
         // An operand passed as an unused one is a distinct one-element array: a task must not take an array twice.
         FloatArray first = epilogue.first() == null ? new FloatArray(1) : array(epilogue.first());
