@@ -49,11 +49,11 @@ class NetworkParityTest {
     }
 
     /**
-     * Between them, the networks take every path a device backend may fuse into a GEMM task: bias
+     * Between them, the networks take every path a device backend may fuse into one task: bias
      * and activation in place (before maxout and softmax) and into another buffer with each
      * activation, the activation gradient with each derivative, the bias gradient beside every
-     * weight gradient; and a GEMM with nothing to fuse (the delta into maxout), softmax with
-     * cross-entropy and mean squared error through a sigmoid output.
+     * weight gradient, the softmax in the loss's kernel; and a GEMM with nothing to fuse (the delta
+     * into maxout) and a loss on its own (mean squared error through a sigmoid output).
      */
     static List<NetworkCase> networks() {
         return List.of(

@@ -25,7 +25,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * the reductions, whose partial sums are added in a fixed order by a single work-item), except that a
  * GEMM takes the op after it as its epilogue when that op works on exactly its C (bias and activation
  * forward, the activation gradient backward) or sums the columns of its transposed A (the bias
- * gradient beside the weight gradient): each launch costs the device a dispatch and a pass over C.
+ * gradient beside the weight gradient), and a loss takes the softmax before it that computes its
+ * output: each launch costs the device a dispatch and a pass over its data.
  */
 final class GraphBuilder {
 
@@ -82,14 +83,19 @@ final class GraphBuilder {
         }
         List<Op> ops = plan.ops();
         for (int i = 0; i < ops.size(); i++) {
-            Epilogue epilogue = ops.get(i) instanceof Op.Gemm g && i + 1 < ops.size()
-                    ? epilogue(g, ops.get(i + 1)) : null;
-            if (epilogue == null) {
-                add(ops.get(i));
-            } else {
-                checkDistinctArrays(ops.get(i));
-                addGemm((Op.Gemm) ops.get(i), epilogue);
+            Op op = ops.get(i);
+            Op next = i + 1 < ops.size() ? ops.get(i + 1) : null;
+            Epilogue epilogue = op instanceof Op.Gemm g && next != null ? epilogue(g, next) : null;
+            if (op instanceof Op.RowSoftmax softmax && softmaxOf(softmax, next)) {
+                checkDistinctArrays(next);
+                addLoss((Op.LossGradient) next, true);
                 i++;
+            } else if (epilogue != null) {
+                checkDistinctArrays(op);
+                addGemm((Op.Gemm) op, epilogue);
+                i++;
+            } else {
+                add(op);
             }
         }
         if (!outputs.isEmpty()) {
@@ -194,16 +200,7 @@ final class GraphBuilder {
             case Op.MaxoutBackward o -> step.task(task(), Kernels::maxoutBackward, array(o.deltaOut()),
                     o.deltaOut().offset(), array(o.z()), o.z().offset(), array(o.deltaZ()), o.deltaZ().offset(),
                     o.rows() * o.units(), o.pieces());
-            case Op.LossGradient o -> {
-                DoubleArray rowLoss = new DoubleArray(o.rows());
-                step.task(task(), Kernels::lossRows, array(o.output()), o.output().offset(), array(o.logits()),
-                        o.logits().offset(), array(o.target()), o.target().offset(),
-                        o.delta() == null ? new FloatArray(1) : array(o.delta()),
-                        o.delta() == null ? 0 : o.delta().offset(), rowLoss, o.rows(), o.cols(),
-                        loss(o.function()), o.delta() == null ? 0 : 1);
-                step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), o.loss().offset(), 0f,
-                        1.0 / o.rows());
-            }
+            case Op.LossGradient o -> addLoss(o, false);
             case Op.L2Penalty o -> {
                 int chunks = (o.count() + CHUNK - 1) / CHUNK;
                 DoubleArray partial = new DoubleArray(chunks);
@@ -226,6 +223,25 @@ final class GraphBuilder {
                     array(o.secondMoment()), o.secondMoment().offset(), array(o.scalars()), o.scalars().offset(),
                     o.count(), o.decayed(), o.beta1(), o.beta2(), o.epsilon(), o.weightDecay());
         }
+    }
+
+    /** With {@code softmaxFirst}, the loss's per-row task also computes its output as the softmax of its logits. */
+    private void addLoss(Op.LossGradient o, boolean softmaxFirst) {
+        DoubleArray rowLoss = new DoubleArray(o.rows());
+        step.task(task(), Kernels::lossRows, array(o.output()), o.output().offset(), array(o.logits()),
+                o.logits().offset(), array(o.target()), o.target().offset(),
+                o.delta() == null ? new FloatArray(1) : array(o.delta()),
+                o.delta() == null ? 0 : o.delta().offset(), rowLoss, o.rows(), o.cols(),
+                loss(o.function()), o.delta() == null ? 0 : 1, softmaxFirst ? 1 : 0);
+        step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), o.loss().offset(), 0f,
+                1.0 / o.rows());
+    }
+
+    /** Whether {@code next} is a loss on exactly what {@code softmax} computes: its logits are z, its output out. */
+    private static boolean softmaxOf(Op.RowSoftmax softmax, Op next) {
+        return next instanceof Op.LossGradient loss && startsAt(loss.logits(), softmax.z())
+                && startsAt(loss.output(), softmax.out()) && loss.rows() == softmax.rows()
+                && loss.cols() == softmax.cols();
     }
 
     /**

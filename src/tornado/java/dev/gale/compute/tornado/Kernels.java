@@ -223,22 +223,24 @@ final class Kernels {
 
     static void rowSoftmax(FloatArray z, int zOff, FloatArray out, int outOff, int rows, int cols) {
         for (@Parallel int r = 0; r < rows; r++) {
-            int zRow = zOff + r * cols;
-            int outRow = outOff + r * cols;
-            float max = z.get(zRow);
-            for (int c = 1; c < cols; c++) {
-                max = TornadoMath.max(max, z.get(zRow + c));
-            }
-            double sum = 0;
-            for (int c = 0; c < cols; c++) {
-                // The difference is exact in double, so exp sees the true argument.
-                float e = (float) TornadoMath.exp((double) z.get(zRow + c) - max);
-                out.set(outRow + c, e);
-                sum += e;
-            }
-            for (int c = 0; c < cols; c++) {
-                out.set(outRow + c, (float) (out.get(outRow + c) / sum));
-            }
+            softmaxRow(z, zOff + r * cols, out, outOff + r * cols, cols);
+        }
+    }
+
+    private static void softmaxRow(FloatArray z, int zRow, FloatArray out, int outRow, int cols) {
+        float max = z.get(zRow);
+        for (int c = 1; c < cols; c++) {
+            max = TornadoMath.max(max, z.get(zRow + c));
+        }
+        double sum = 0;
+        for (int c = 0; c < cols; c++) {
+            // The difference is exact in double, so exp sees the true argument.
+            float e = (float) TornadoMath.exp((double) z.get(zRow + c) - max);
+            out.set(outRow + c, e);
+            sum += e;
+        }
+        for (int c = 0; c < cols; c++) {
+            out.set(outRow + c, (float) (out.get(outRow + c) / sum));
         }
     }
 
@@ -281,12 +283,17 @@ final class Kernels {
     /**
      * Per-row data term, in double, into {@code rowLoss}; with {@code writeDelta == 1} also
      * delta = h - y. The logistic term is softplus(z) - y z with softplus(z) = max(z, 0) + log1p(e^-|z|),
-     * which never overflows.
+     * which never overflows. With {@code softmaxFirst == 1} each row first computes h = softmax(z), as
+     * {@link #rowSoftmax} does: the softmax that precedes the loss in a step then needs no launch.
      */
     static void lossRows(FloatArray h, int hOff, FloatArray z, int zOff, FloatArray y, int yOff, FloatArray delta,
-                         int deltaOff, DoubleArray rowLoss, int rows, int cols, int function, int writeDelta) {
+                         int deltaOff, DoubleArray rowLoss, int rows, int cols, int function, int writeDelta,
+                         int softmaxFirst) {
         for (@Parallel int r = 0; r < rows; r++) {
             int base = r * cols;
+            if (softmaxFirst == 1) {
+                softmaxRow(z, zOff + base, h, hOff + base, cols);
+            }
             double sum = 0;
             if (function == LOGISTIC) {
                 for (int c = 0; c < cols; c++) {
