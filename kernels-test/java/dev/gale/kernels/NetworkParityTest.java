@@ -14,6 +14,7 @@ import dev.gale.train.Optimizer;
 import dev.gale.train.Trainer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.TestFactory;
@@ -22,8 +23,9 @@ import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 /**
- * Whole training runs: from the same initial weights, 20 steps (5 epochs of 4 batches, shuffled)
- * with each optimizer on every backend under test and on the float64 reference. The per-epoch costs
+ * Whole training runs: for each of two networks, from the same initial weights, 20 steps (5 epochs
+ * of 4 batches, shuffled) with each optimizer on every backend under test and on the float64
+ * reference. The per-epoch costs
  * and the final weights must agree within the bounds below, a device's also with the CPU backend's
  * run, and two runs on one backend must give identical weights.
  */
@@ -46,15 +48,34 @@ class NetworkParityTest {
                 Optimizer.adam(0.01), Optimizer.adamW(0.01, 0.05));
     }
 
+    /**
+     * Between them, the networks take every path a device backend may fuse into one task: bias
+     * and activation in place (before maxout and softmax) and into another buffer with each
+     * activation, the activation gradient with each derivative, the bias gradient beside every
+     * weight gradient, the softmax in the loss's kernel; and a GEMM with nothing to fuse (the delta
+     * into maxout) and a loss on its own (mean squared error through a sigmoid output).
+     */
+    static List<NetworkCase> networks() {
+        return List.of(
+                // Dropout on a dense and a Maxout layer, none on the third hidden one.
+                new NetworkCase("tanh-maxout-leaky-softmax", () -> Network.builder(7).dense(13, Activation.TANH)
+                        .dropout(0.3).maxout(5, 3).dropout(0.2).dense(9, Activation.leakyRelu(0.1))
+                        .dense(4, Activation.SOFTMAX)
+                        .loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(1e-3).seed(11).build()),
+                new NetworkCase("relu-sigmoid-sigmoid-mse", () -> Network.builder(7).dense(11, Activation.RELU)
+                        .dense(6, Activation.SIGMOID).dense(4, Activation.SIGMOID)
+                        .loss(Loss.MEAN_SQUARED_ERROR).seed(12).build()));
+    }
+
+    record NetworkCase(String name, Supplier<Network> build) {
+    }
+
     private record Run(Network network, List<Double> costs) {
     }
 
-    private static Run train(Backend backend, Optimizer optimizer) {
+    private static Run train(Backend backend, NetworkCase shape, Optimizer optimizer) {
         Dataset data = Synthetic.blobs(10, 4, 7, 1.5, 5);
-        // Dropout on the first two layers (a dense and a Maxout one), none on the third.
-        Network network = Network.builder(7).dense(13, Activation.TANH).dropout(0.3).maxout(5, 3).dropout(0.2)
-                .dense(9, Activation.leakyRelu(0.1)).dense(4, Activation.SOFTMAX)
-                .loss(Loss.SOFTMAX_CROSS_ENTROPY).l2(1e-3).seed(11).build();
+        Network network = shape.build().get();
         List<Double> costs = new ArrayList<>();
         Trainer.builder(backend).optimizer(optimizer).batchSize(10).epochs(5).seed(3)
                 .listener(report -> costs.add(report.trainingLoss())).build().fit(network, data);
@@ -63,36 +84,41 @@ class NetworkParityTest {
 
     @TestFactory
     Stream<DynamicNode> twentyStepsAgreeWithTheReference() {
-        return optimizers().stream().map(optimizer -> {
-            Run reference;
-            try (ReferenceBackend oracle = new ReferenceBackend()) {
-                reference = train(oracle, optimizer);
-            }
-            BackendsUnderTest.Factory cpuFactory = BackendsUnderTest.cpu().getFirst();
-            Run onCpu;
-            try (Backend cpu = cpuFactory.open().apply(0)) {
-                onCpu = train(cpu, optimizer);
-            }
-            List<String> cpuNames = BackendsUnderTest.cpu().stream().map(BackendsUnderTest.Factory::name).toList();
-            return dynamicContainer(optimizer.toString(), BackendsUnderTest.all().stream().map(factory ->
-                    dynamicTest(factory.name(), () -> {
-                        try (Backend backend = factory.open().apply(0)) {
-                            Run first = train(backend, optimizer);
-                            Run second = train(backend, optimizer);
-                            compare(backend.description(), optimizer, first, reference, "the reference");
-                            if (!cpuNames.contains(factory.name())) {
-                                compare(backend.description(), optimizer, first, onCpu, cpuFactory.name());
-                            }
-                            for (int l = 0; l < first.network().layers().size(); l++) {
-                                assertArrayEquals(first.network().weights(l), second.network().weights(l),
-                                        "two runs on " + backend.description() + " differ in layer " + l);
-                            }
-                        }
-                    })));
-        });
+        return networks().stream().map(shape -> dynamicContainer(shape.name(), optimizers().stream()
+                .map(optimizer -> optimizerRuns(shape, optimizer))));
     }
 
-    private static void compare(String backend, Optimizer optimizer, Run run, Run expected, String against) {
+    private static DynamicNode optimizerRuns(NetworkCase shape, Optimizer optimizer) {
+        Run reference;
+        try (ReferenceBackend oracle = new ReferenceBackend()) {
+            reference = train(oracle, shape, optimizer);
+        }
+        BackendsUnderTest.Factory cpuFactory = BackendsUnderTest.cpu().getFirst();
+        Run onCpu;
+        try (Backend cpu = cpuFactory.open().apply(0)) {
+            onCpu = train(cpu, shape, optimizer);
+        }
+        List<String> cpuNames = BackendsUnderTest.cpu().stream().map(BackendsUnderTest.Factory::name).toList();
+        return dynamicContainer(optimizer.toString(), BackendsUnderTest.all().stream().map(factory ->
+                dynamicTest(factory.name(), () -> {
+                    try (Backend backend = factory.open().apply(0)) {
+                        Run first = train(backend, shape, optimizer);
+                        Run second = train(backend, shape, optimizer);
+                        String what = shape.name() + " on " + backend.description();
+                        compare(what, optimizer, first, reference, "the reference");
+                        if (!cpuNames.contains(factory.name())) {
+                            compare(what, optimizer, first, onCpu, cpuFactory.name());
+                        }
+                        for (int l = 0; l < first.network().layers().size(); l++) {
+                            assertArrayEquals(first.network().weights(l), second.network().weights(l),
+                                    "two runs of " + what + " differ in layer " + l);
+                        }
+                    }
+                })));
+    }
+
+    /** {@code run} against {@code expected}; {@code what} names the network and the backend. */
+    private static void compare(String what, Optimizer optimizer, Run run, Run expected, String against) {
         double maxError = 0;
         double errorSquares = 0;
         double expectedSquares = 0;
@@ -119,12 +145,12 @@ class NetworkParityTest {
             worstCost = Math.max(worstCost, Math.abs(run.costs().get(e) - expected.costs().get(e))
                     / Math.abs(expected.costs().get(e)));
         }
-        System.out.printf("network parity %-40s %-60s vs %-13s max |dw| %.2e, rel L2 %.2e, worst cost rel %.2e%n",
-                backend, optimizer, against, maxError, Math.sqrt(errorSquares / expectedSquares), worstCost);
-        assertTrue(violations.isEmpty(), backend + ", " + optimizer + ": weights outside " + WEIGHT_ATOL + " + "
+        System.out.printf("network parity %-66s %-60s vs %-13s max |dw| %.2e, rel L2 %.2e, worst cost rel %.2e%n",
+                what, optimizer, against, maxError, Math.sqrt(errorSquares / expectedSquares), worstCost);
+        assertTrue(violations.isEmpty(), what + ", " + optimizer + ": weights outside " + WEIGHT_ATOL + " + "
                 + WEIGHT_RTOL + " |w| of " + against + ": " + violations);
         double finalWorstCost = worstCost;
-        assertTrue(worstCost <= COST_RTOL, () -> backend + ", " + optimizer + ": epoch cost off " + against
+        assertTrue(worstCost <= COST_RTOL, () -> what + ", " + optimizer + ": epoch cost off " + against
                 + " by " + finalWorstCost + " relative, bound " + COST_RTOL);
     }
 }

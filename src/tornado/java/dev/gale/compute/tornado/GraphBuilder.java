@@ -23,7 +23,11 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * Turns a {@link StepPlan} into the two task graphs of a {@link DevicePlan}: one task per op (two for
- * the reductions, whose partial sums are added in a fixed order by a single work-item).
+ * the reductions, whose partial sums are added in a fixed order by a single work-item), except that a
+ * GEMM takes the op after it as its epilogue when that op works on exactly its C (bias and activation
+ * forward, the activation gradient backward) or sums the columns of its transposed A (the bias
+ * gradient beside the weight gradient), and a loss takes the softmax before it that computes its
+ * output: each launch costs the device a dispatch and a pass over its data.
  */
 final class GraphBuilder {
 
@@ -78,7 +82,23 @@ final class GraphBuilder {
         if (!inputs.isEmpty()) {
             step.transferToDevice(DataTransferMode.EVERY_EXECUTION, arrays(inputs));
         }
-        plan.ops().forEach(this::add);
+        List<Op> ops = plan.ops();
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            Op next = i + 1 < ops.size() ? ops.get(i + 1) : null;
+            Epilogue epilogue = op instanceof Op.Gemm g && next != null ? epilogue(g, next) : null;
+            if (op instanceof Op.RowSoftmax softmax && softmaxOf(softmax, next)) {
+                checkDistinctArrays(next);
+                addLoss((Op.LossGradient) next, true);
+                i++;
+            } else if (epilogue != null) {
+                checkDistinctArrays(op);
+                addGemm((Op.Gemm) op, epilogue);
+                i++;
+            } else {
+                add(op);
+            }
+        }
         if (!outputs.isEmpty()) {
             step.transferToHost(DataTransferMode.EVERY_EXECUTION, arrays(outputs));
         }
@@ -110,20 +130,69 @@ final class GraphBuilder {
         return graph.persistOnDevice(arrays);
     }
 
-    private void add(Op op) {
-        boolean inPlace = op instanceof Op.BiasActivation b && b.out().equals(b.z())
+    /**
+     * The epilogue that runs {@code next} inside {@code gemm}'s task, or null where {@code next} does
+     * not fit one exactly: it must cover all of C (or, for the row sums, all of A) at the same offsets,
+     * with the same scale, and bring no array the task already has except where the epilogue reads it
+     * through that operand (the bias through B, the bias gradient through C).
+     */
+    private Epilogue epilogue(Op.Gemm gemm, Op next) {
+        Buffer c = gemm.c();
+        List<Buffer> operands = List.of(gemm.a(), gemm.b(), c);
+        return switch (next) {
+            case Op.BiasActivation o when startsAt(o.z(), c) && o.rows() == gemm.m() && o.cols() == gemm.n()
+                    && o.bias().whole() == gemm.b().whole() -> {
+                int function = function(o.function());
+                if (startsAt(o.out(), c)) {
+                    yield new Epilogue(Kernels.BIAS_ACTIVATION + function, null, 0, null, o.bias().offset(), o.slope());
+                }
+                yield apart(o.out(), operands) ? new Epilogue(Kernels.BIAS_ACTIVATION_INTO + function, o.out(),
+                        o.out().offset(), null, o.bias().offset(), o.slope()) : null;
+            }
+            case Op.ActivationGradient o when startsAt(o.delta(), c) && o.count() == gemm.m() * gemm.n()
+                    && apart(o.z(), operands) && apart(o.a(), operands) && o.z().whole() != o.a().whole() ->
+                    new Epilogue(Kernels.ACTIVATION_GRADIENT + function(o.function()), o.z(), o.z().offset(), o.a(),
+                            o.a().offset(), o.slope());
+            case Op.ColumnSums o when gemm.transposeA() && startsAt(o.source(), gemm.a()) && o.rows() == gemm.k()
+                    && o.cols() == gemm.m() && o.alpha() == gemm.alpha() && o.target().whole() == c.whole()
+                    && !Buffer.overlap(o.target(), c) ->
+                    new Epilogue(Kernels.ROW_SUMS, null, o.target().offset(), null, 0, 0f);
+            default -> null;
+        };
+    }
+
+    private static boolean startsAt(Buffer buffer, Buffer start) {
+        return buffer.whole() == start.whole() && buffer.offset() == start.offset();
+    }
+
+    /** Whether {@code buffer} lies in none of the arrays of {@code operands}. */
+    private static boolean apart(Buffer buffer, List<Buffer> operands) {
+        return operands.stream().noneMatch(operand -> operand.whole() == buffer.whole());
+    }
+
+    /** Whether {@code op} writes its output over its input, which an in-place kernel of its own serves. */
+    private static boolean inPlace(Op op) {
+        return op instanceof Op.BiasActivation b && b.out().equals(b.z())
                 || op instanceof Op.Dropout d && d.out().equals(d.in());
+    }
+
+    private static void checkDistinctArrays(Op op) {
         long arrays = op.buffers().stream().map(Buffer::whole).distinct().count();
-        if (!inPlace && arrays != op.buffers().size()) {
+        if (!inPlace(op) && arrays != op.buffers().size()) {
             throw new IllegalArgumentException("the TornadoVM backend cannot run " + op.getClass().getSimpleName()
                     + " with one buffer (or two slices of one) in two operands: TornadoVM never finishes scheduling"
                     + " such a task");
         }
+    }
+
+    private void add(Op op) {
+        checkDistinctArrays(op);
+        boolean inPlace = inPlace(op);
         switch (op) {
             case Op.BiasActivation o when inPlace -> step.task(task(), Kernels::biasActivationInPlace,
                     array(o.z()), o.z().offset(), array(o.bias()), o.bias().offset(), o.rows(), o.cols(),
                     function(o.function()), o.slope());
-            case Op.Gemm g -> addGemm(g);
+            case Op.Gemm g -> addGemm(g, Epilogue.STORE);
             case Op.BiasActivation o -> step.task(task(), Kernels::biasActivation, array(o.z()), o.z().offset(),
                     array(o.bias()), o.bias().offset(), array(o.out()), o.out().offset(), o.rows(), o.cols(),
                     function(o.function()), o.slope());
@@ -137,16 +206,7 @@ final class GraphBuilder {
             case Op.MaxoutBackward o -> step.task(task(), Kernels::maxoutBackward, array(o.deltaOut()),
                     o.deltaOut().offset(), array(o.z()), o.z().offset(), array(o.deltaZ()), o.deltaZ().offset(),
                     o.rows() * o.units(), o.pieces());
-            case Op.LossGradient o -> {
-                DoubleArray rowLoss = new DoubleArray(o.rows());
-                step.task(task(), Kernels::lossRows, array(o.output()), o.output().offset(), array(o.logits()),
-                        o.logits().offset(), array(o.target()), o.target().offset(),
-                        o.delta() == null ? new FloatArray(1) : array(o.delta()),
-                        o.delta() == null ? 0 : o.delta().offset(), rowLoss, o.rows(), o.cols(),
-                        loss(o.function()), o.delta() == null ? 0 : 1);
-                step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), o.loss().offset(), 0f,
-                        1.0 / o.rows());
-            }
+            case Op.LossGradient o -> addLoss(o, false);
             case Op.L2Penalty o -> {
                 int chunks = (o.count() + CHUNK - 1) / CHUNK;
                 DoubleArray partial = new DoubleArray(chunks);
@@ -177,20 +237,51 @@ final class GraphBuilder {
         }
     }
 
-    private void addGemm(Op.Gemm g) {
-        int aRow = g.transposeA() ? 1 : g.k();
-        int aCol = g.transposeA() ? g.m() : 1;
-        int bRow = g.transposeB() ? 1 : g.n();
-        int bCol = g.transposeB() ? g.k() : 1;
+    /** With {@code softmaxFirst}, the loss's per-row task also computes its output as the softmax of its logits. */
+    private void addLoss(Op.LossGradient o, boolean softmaxFirst) {
+        DoubleArray rowLoss = new DoubleArray(o.rows());
+        step.task(task(), Kernels::lossRows, array(o.output()), o.output().offset(), array(o.logits()),
+                o.logits().offset(), array(o.target()), o.target().offset(),
+                o.delta() == null ? new FloatArray(1) : array(o.delta()),
+                o.delta() == null ? 0 : o.delta().offset(), rowLoss, o.rows(), o.cols(),
+                loss(o.function()), o.delta() == null ? 0 : 1, softmaxFirst ? 1 : 0);
+        step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), o.loss().offset(), 0f,
+                1.0 / o.rows());
+    }
+
+    /** Whether {@code next} is a loss on exactly what {@code softmax} computes: its logits are z, its output out. */
+    private static boolean softmaxOf(Op.RowSoftmax softmax, Op next) {
+        return next instanceof Op.LossGradient loss && startsAt(loss.logits(), softmax.z())
+                && startsAt(loss.output(), softmax.out()) && loss.rows() == softmax.rows()
+                && loss.cols() == softmax.cols();
+    }
+
+    /**
+     * What a GEMM task does with C (see {@link Kernels#STORE}): the kernel's epilogue code, its two
+     * operands (null where the epilogue uses none), the offsets it takes with them (also where it
+     * reads through B or C instead) and the leaky ReLU slope.
+     */
+    private record Epilogue(int code, Buffer first, int firstOff, Buffer second, int secondOff, float slope) {
+        static final Epilogue STORE = new Epilogue(Kernels.STORE, null, 0, null, 0, 0f);
+    }
+
+    private void addGemm(Op.Gemm g, Epilogue epilogue) {
+        // Flags rather than four strides: a TornadoVM task takes at most 20 parameters, the tiled kernel's count.
+        int transposes = (g.transposeA() ? Kernels.TRANSPOSE_A : 0) | (g.transposeB() ? Kernels.TRANSPOSE_B : 0);
+        // An operand passed as an unused one is a distinct one-element array: a task must not take an array twice.
+        FloatArray first = epilogue.first() == null ? new FloatArray(1) : array(epilogue.first());
+        FloatArray second = epilogue.second() == null ? new FloatArray(1) : array(epilogue.second());
         String id = task();
         if (!gemm.tiled()) {
             step.task(id, Kernels::gemm, array(g.a()), g.a().offset(), array(g.b()), g.b().offset(), array(g.c()),
-                    g.c().offset(), g.m(), g.n(), g.k(), aRow, aCol, bRow, bCol, g.alpha(), g.beta());
+                    g.c().offset(), g.m(), g.n(), g.k(), transposes, g.alpha(), g.beta(), epilogue.code(), first,
+                    epilogue.firstOff(), second, epilogue.secondOff(), epilogue.slope());
             return;
         }
         step.task(id, Kernels::gemmTiled, new KernelContext(), array(g.a()), g.a().offset(), array(g.b()),
-                g.b().offset(), array(g.c()), g.c().offset(), g.m(), g.n(), g.k(), aRow, aCol, bRow, bCol, g.alpha(),
-                g.beta(), gemm.tile());
+                g.b().offset(), array(g.c()), g.c().offset(), g.m(), g.n(), g.k(), transposes, g.alpha(), g.beta(),
+                gemm.tile(), epilogue.code(), first, epilogue.firstOff(), second, epilogue.secondOff(),
+                epilogue.slope());
         int edge = gemm.tile() / Kernels.WORK_PER_ITEM;
         WorkerGrid2D worker = new WorkerGrid2D(roundUp(g.n(), gemm.tile()) / Kernels.WORK_PER_ITEM,
                 roundUp(g.m(), gemm.tile()) / Kernels.WORK_PER_ITEM);

@@ -31,24 +31,59 @@ final class Kernels {
     private Kernels() {
     }
 
+    /** Bits of a GEMM kernel's {@code transposes}: A is stored k x m, B is stored n x k. */
+    static final int TRANSPOSE_A = 1;
+    static final int TRANSPOSE_B = 2;
+
     /**
-     * C = alpha op(A) op(B) + beta C, one work-item per element of C. Transposes are strides: element
-     * (i, p) of op(A) is {@code a[i * aRow + p * aCol]}, element (p, j) of op(B) is
-     * {@code b[p * bRow + j * bCol]}.
+     * What a GEMM kernel does with each value v = alpha op(A) op(B) + beta C it computes: an epilogue
+     * is one of these kinds plus, for the activation kinds, the activation function's code
+     * ({@link #IDENTITY} to {@link #LEAKY_RELU}, all below {@link #FUNCTIONS}). Fusing the element-wise
+     * op that follows a GEMM on its C saves a launch and a pass over C; the arithmetic is the separate
+     * op's, so the results are the same. The operands {@code first} and {@code second} (each with its offset) are
+     * per kind:
+     * <ul>
+     *   <li>{@link #STORE}: C = v; neither is used.</li>
+     *   <li>{@link #BIAS_ACTIVATION}: C = g(v + bias[column]), the bias at {@code secondOff} in B's
+     *       array (weights and biases share the parameter arena, and TornadoVM takes an array once
+     *       per task).</li>
+     *   <li>{@link #BIAS_ACTIVATION_INTO}: C = v + bias[column] and {@code first} = g(C), the bias as
+     *       above.</li>
+     *   <li>{@link #ACTIVATION_GRADIENT}: C = v g'(z, a), z in {@code first} and a in {@code second}.</li>
+     *   <li>{@link #ROW_SUMS}: C = v, and alpha times the sums of op(A)'s rows go to C's array from
+     *       {@code firstOff} on (the bias gradients, which share the gradient arena with C): in
+     *       double, rounded once, as {@link #columnSums} does.</li>
+     * </ul>
+     */
+    static final int STORE = 0;
+    static final int BIAS_ACTIVATION = 8;
+    static final int BIAS_ACTIVATION_INTO = 16;
+    static final int ACTIVATION_GRADIENT = 24;
+    static final int ROW_SUMS = 32;
+    static final int FUNCTIONS = 8;
+
+    /**
+     * C = alpha op(A) op(B) + beta C through an epilogue (see {@link #STORE}), one work-item per
+     * element of C; the work-items of column 0 also take the row sums of {@link #ROW_SUMS}.
      */
     static void gemm(FloatArray a, int aOff, FloatArray b, int bOff, FloatArray c, int cOff, int m, int n, int k,
-                     int aRow, int aCol, int bRow, int bCol, float alpha, float beta) {
+                     int transposes, float alpha, float beta, int epilogue, FloatArray first, int firstOff,
+                     FloatArray second, int secondOff, float slope) {
+        int aRow = rowStride(transposes, TRANSPOSE_A, k);
+        int aCol = columnStride(transposes, TRANSPOSE_A, m);
+        int bRow = rowStride(transposes, TRANSPOSE_B, n);
+        int bCol = columnStride(transposes, TRANSPOSE_B, k);
         for (@Parallel int i = 0; i < m; i++) {
             for (@Parallel int j = 0; j < n; j++) {
                 float sum = 0;
                 for (int p = 0; p < k; p++) {
                     sum += a.get(aOff + i * aRow + p * aCol) * b.get(bOff + p * bRow + j * bCol);
                 }
-                float result = alpha * sum;
-                if (beta != 0) {
-                    result += beta * c.get(cOff + i * n + j);
+                store(b, c, cOff, i * n + j, j, product(alpha * sum, beta, c, cOff + i * n + j), epilogue, first,
+                        firstOff, second, secondOff, slope);
+                if (epilogue == ROW_SUMS && j == 0) {
+                    c.set(firstOff + i, (float) (alpha * rowSum(a, aOff + i * aRow, aCol, k)));
                 }
-                c.set(cOff + i * n + j, result);
             }
         }
     }
@@ -57,18 +92,25 @@ final class Kernels {
     static final int WORK_PER_ITEM = 4;
 
     /**
-     * The same product, tiled for local memory and registers. A work-group computes a tile x tile block
-     * of C with (tile / 4) x (tile / 4) work-items, each of which keeps a 4 x 4 block of C in private
-     * registers: per step of k, the group stages a tile x (tile / 4) slice of op(A) and a
-     * (tile / 4) x tile slice of op(B) in local memory, and every value a work-item reads from there
+     * The same product and epilogues, tiled for local memory and registers. A work-group computes a
+     * tile x tile block of C with (tile / 4) x (tile / 4) work-items, each of which keeps a 4 x 4 block
+     * of C in private registers: per step of k, the group stages a tile x (tile / 4) slice of op(A) and
+     * a (tile / 4) x tile slice of op(B) in local memory, and every value a work-item reads from there
      * feeds four multiply-adds. A work-item's rows and columns are strided by tile / 4, so that
      * neighbouring work-items touch neighbouring addresses in global and local memory. Out-of-range
-     * elements load as zeros and are never stored. TornadoVM specialises the kernel on {@code tile},
-     * which sizes the local arrays.
+     * elements load as zeros and are never stored. The work-items of the first column of groups and
+     * of work-items take the row sums of {@link #ROW_SUMS} for their rows. TornadoVM specialises the
+     * kernel on {@code tile}, which sizes the local arrays. One kernel serves every epilogue: the
+     * epilogue's branches run once per element of C, outside the loop over k.
      */
     static void gemmTiled(KernelContext context, FloatArray a, int aOff, FloatArray b, int bOff, FloatArray c,
-                          int cOff, int m, int n, int k, int aRow, int aCol, int bRow, int bCol, float alpha,
-                          float beta, int tile) {
+                          int cOff, int m, int n, int k, int transposes, float alpha, float beta, int tile,
+                          int epilogue, FloatArray first, int firstOff, FloatArray second, int secondOff,
+                          float slope) {
+        int aRow = rowStride(transposes, TRANSPOSE_A, k);
+        int aCol = columnStride(transposes, TRANSPOSE_A, m);
+        int bRow = rowStride(transposes, TRANSPOSE_B, n);
+        int bCol = columnStride(transposes, TRANSPOSE_B, k);
         int edge = tile / WORK_PER_ITEM;
         int localColumn = context.localIdx;
         int localRow = context.localIdy;
@@ -106,14 +148,62 @@ final class Kernels {
             for (int j = 0; j < WORK_PER_ITEM; j++) {
                 int column = firstColumn + localColumn + j * edge;
                 if (row < m && column < n) {
-                    float result = alpha * sums[i * WORK_PER_ITEM + j];
-                    if (beta != 0) {
-                        result += beta * c.get(cOff + row * n + column);
-                    }
-                    c.set(cOff + row * n + column, result);
+                    store(b, c, cOff, row * n + column, column, product(alpha * sums[i * WORK_PER_ITEM + j], beta,
+                            c, cOff + row * n + column), epilogue, first, firstOff, second, secondOff, slope);
                 }
             }
+            if (epilogue == ROW_SUMS && firstColumn + localColumn == 0 && row < m) {
+                c.set(firstOff + row, (float) (alpha * rowSum(a, aOff + row * aRow, aCol, k)));
+            }
         }
+    }
+
+    /** A stride of op(X) along its rows: 1 when X is stored transposed, else the row length. */
+    private static int rowStride(int transposes, int transposed, int rowLength) {
+        return (transposes & transposed) != 0 ? 1 : rowLength;
+    }
+
+    /** A stride of op(X) along its columns: the stored row length when X is stored transposed, else 1. */
+    private static int columnStride(int transposes, int transposed, int storedRowLength) {
+        return (transposes & transposed) != 0 ? storedRowLength : 1;
+    }
+
+    /** alpha op(A) op(B) + beta C at {@code at}: C is read only when beta is not 0. */
+    private static float product(float scaled, float beta, FloatArray c, int at) {
+        float result = scaled;
+        if (beta != 0) {
+            result += beta * c.get(at);
+        }
+        return result;
+    }
+
+    /** Stores element {@code element} (in column {@code column}) of C as {@code epilogue} says. */
+    private static void store(FloatArray b, FloatArray c, int cOff, int element, int column, float value,
+                              int epilogue, FloatArray first, int firstOff, FloatArray second, int secondOff,
+                              float slope) {
+        int function = epilogue % FUNCTIONS;
+        int kind = epilogue - function;
+        if (kind == BIAS_ACTIVATION) {
+            c.set(cOff + element, activate(function, slope, value + b.get(secondOff + column)));
+        } else if (kind == BIAS_ACTIVATION_INTO) {
+            float z = value + b.get(secondOff + column);
+            c.set(cOff + element, z);
+            first.set(firstOff + element, activate(function, slope, z));
+        } else if (kind == ACTIVATION_GRADIENT) {
+            c.set(cOff + element, value * derivative(function, slope, first.get(firstOff + element),
+                    second.get(secondOff + element)));
+        } else {
+            c.set(cOff + element, value);
+        }
+    }
+
+    /** The sum, in double, of {@code count} elements of {@code x} from {@code at} on, {@code stride} apart. */
+    private static double rowSum(FloatArray x, int at, int stride, int count) {
+        double sum = 0;
+        for (int p = 0; p < count; p++) {
+            sum += x.get(at + p * stride);
+        }
+        return sum;
     }
 
     static void biasActivation(FloatArray z, int zOff, FloatArray bias, int biasOff, FloatArray out, int outOff,
@@ -135,22 +225,24 @@ final class Kernels {
 
     static void rowSoftmax(FloatArray z, int zOff, FloatArray out, int outOff, int rows, int cols) {
         for (@Parallel int r = 0; r < rows; r++) {
-            int zRow = zOff + r * cols;
-            int outRow = outOff + r * cols;
-            float max = z.get(zRow);
-            for (int c = 1; c < cols; c++) {
-                max = TornadoMath.max(max, z.get(zRow + c));
-            }
-            double sum = 0;
-            for (int c = 0; c < cols; c++) {
-                // The difference is exact in double, so exp sees the true argument.
-                float e = (float) TornadoMath.exp((double) z.get(zRow + c) - max);
-                out.set(outRow + c, e);
-                sum += e;
-            }
-            for (int c = 0; c < cols; c++) {
-                out.set(outRow + c, (float) (out.get(outRow + c) / sum));
-            }
+            softmaxRow(z, zOff + r * cols, out, outOff + r * cols, cols);
+        }
+    }
+
+    private static void softmaxRow(FloatArray z, int zRow, FloatArray out, int outRow, int cols) {
+        float max = z.get(zRow);
+        for (int c = 1; c < cols; c++) {
+            max = TornadoMath.max(max, z.get(zRow + c));
+        }
+        double sum = 0;
+        for (int c = 0; c < cols; c++) {
+            // The difference is exact in double, so exp sees the true argument.
+            float e = (float) TornadoMath.exp((double) z.get(zRow + c) - max);
+            out.set(outRow + c, e);
+            sum += e;
+        }
+        for (int c = 0; c < cols; c++) {
+            out.set(outRow + c, (float) (out.get(outRow + c) / sum));
         }
     }
 
@@ -193,12 +285,17 @@ final class Kernels {
     /**
      * Per-row data term, in double, into {@code rowLoss}; with {@code writeDelta == 1} also
      * delta = h - y. The logistic term is softplus(z) - y z with softplus(z) = max(z, 0) + log1p(e^-|z|),
-     * which never overflows.
+     * which never overflows. With {@code softmaxFirst == 1} each row first computes h = softmax(z), as
+     * {@link #rowSoftmax} does: the softmax that precedes the loss in a step then needs no launch.
      */
     static void lossRows(FloatArray h, int hOff, FloatArray z, int zOff, FloatArray y, int yOff, FloatArray delta,
-                         int deltaOff, DoubleArray rowLoss, int rows, int cols, int function, int writeDelta) {
+                         int deltaOff, DoubleArray rowLoss, int rows, int cols, int function, int writeDelta,
+                         int softmaxFirst) {
         for (@Parallel int r = 0; r < rows; r++) {
             int base = r * cols;
+            if (softmaxFirst == 1) {
+                softmaxRow(z, zOff + base, h, hOff + base, cols);
+            }
             double sum = 0;
             if (function == LOGISTIC) {
                 for (int c = 0; c < cols; c++) {
