@@ -2,6 +2,7 @@ package dev.gale.io;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
 import dev.gale.data.Normalization;
 import dev.gale.nn.Activation;
@@ -215,7 +216,7 @@ public final class OnnxExport {
         message.addRepeatedField(field(message.getDescriptorForType(), name), value);
     }
 
-    private static com.google.protobuf.Descriptors.FieldDescriptor field(Descriptor message, String name) {
+    private static FieldDescriptor field(Descriptor message, String name) {
         return message.findFieldByName(name);
     }
 }

@@ -277,11 +277,7 @@ public final class TrainingRun {
      */
     private static boolean betterThanConstant(Evaluation evaluation, Dataset data) {
         if (evaluation.confusion() != null) {
-            long majority = 0;
-            for (int k = 0; k < evaluation.confusion().classes(); k++) {
-                majority = Math.max(majority, evaluation.confusion().support(k));
-            }
-            return evaluation.accuracy() > (double) majority / data.rows();
+            return evaluation.accuracy() > evaluation.confusion().mostCommonClassFraction();
         }
         return evaluation.loss() < Evaluator.constantPredictionLoss(data);
     }

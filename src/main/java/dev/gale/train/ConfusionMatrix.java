@@ -41,6 +41,15 @@ public record ConfusionMatrix(long[][] counts) {
         return (double) correct / total();
     }
 
+    /** The accuracy of always predicting the most common true class. */
+    public double mostCommonClassFraction() {
+        long most = 0;
+        for (int k = 0; k < counts.length; k++) {
+            most = Math.max(most, support(k));
+        }
+        return (double) most / total();
+    }
+
     /** Of the examples predicted as k, the fraction that are k; 0 when none is predicted as k. */
     public double precision(int k) {
         long predicted = 0;
