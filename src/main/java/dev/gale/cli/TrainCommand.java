@@ -79,6 +79,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-shuffle", description = "Keep the examples in file order every epoch.")
     boolean noShuffle;
 
+    @Option(names = "--augment", defaultValue = TrainSettings.NO_AUGMENTATION, paramLabel = "A",
+            description = "none, or shift:PIXELS[:PROBABILITY]: move each training image by up to PIXELS in each "
+                    + "direction, with that probability (default 1), afresh every epoch (default ${DEFAULT-VALUE}).")
+    String augment;
+
     @Option(names = "--init", paramLabel = "FILE", description = "Start from a saved model: its architecture, weights and normalisation.")
     Path init;
 
@@ -128,8 +133,10 @@ final class TrainCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "gale: %s (%,d parameters) on %s: %d training, %s validation, %s test examples%n",
                         start.network(), start.network().parameterCount(), start.data(), start.trainingRows(),
                         count(start.validationRows()), count(start.testRows()));
-                out.printf("gale: %s, %s, batch %d, %d epochs on %s%n", settings.optimizer(), settings.schedule(),
-                        settings.batch(), settings.epochs(), start.backend());
+                out.printf("gale: %s, %s, batch %d, %d epochs%s on %s%n", settings.optimizer(), settings.schedule(),
+                        settings.batch(), settings.epochs(),
+                        settings.augment().equals(TrainSettings.NO_AUGMENTATION) ? "" : ", images moved by " + settings.augment(),
+                        start.backend());
             }
 
             @Override
@@ -212,7 +219,7 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainSettings(data.data, data.labelColumn, classes, valSplit, normalize, architecture.layers,
                 architecture.activation, architecture.output, architecture.loss, architecture.l2, architecture.dropout,
                 optimizer, lr,
-                momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, !noShuffle,
+                momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, !noShuffle, augment,
                 init == null ? null : init.toString());
     }
 

@@ -21,8 +21,19 @@ import java.util.Locale;
  */
 public final class DataSpec {
 
-    /** Training examples, and test examples when the source has a separate test set (else null). */
-    public record Source(String description, Dataset train, Dataset test) {
+    /** The height and width of images whose pixels are a row's features, row by row. */
+    public record ImageSize(int height, int width) {
+    }
+
+    /**
+     * Training examples, and test examples when the source has a separate test set (else null);
+     * {@code images} is the size of each example's image when the source says (IDX files), else null.
+     */
+    public record Source(String description, Dataset train, Dataset test, ImageSize images) {
+        public Source(String description, Dataset train, Dataset test) {
+            this(description, train, test, null);
+        }
+
         /** The test set if there is one, else the training set. */
         public Dataset testOrTrain() {
             return test != null ? test : train;
@@ -122,16 +133,18 @@ public final class DataSpec {
             throw new DataFormatException(folder + " has " + present.getFileName() + " but no " + missing
                     + ": add it, or remove " + present.getFileName() + " to train without a test set");
         }
-        Dataset train = Idx.load(trainImages, trainLabels, classes);
+        Idx.LabeledImages train = Idx.load(trainImages, trainLabels, classes);
         Dataset test = null;
         if (testImages != null) {
-            test = Idx.load(testImages, testLabels, train.outputs());
-            if (test.inputs() != train.inputs()) {
-                throw new DataFormatException(testImages + " has " + test.inputs() + " pixels per image, "
-                        + trainImages + " has " + train.inputs());
+            Idx.LabeledImages tests = Idx.load(testImages, testLabels, train.examples().outputs());
+            if (!tests.size().equals(train.size())) {
+                throw new DataFormatException(testImages + " has images of " + tests.size().height() + " x "
+                        + tests.size().width() + " pixels, " + trainImages + " of " + train.size().height() + " x "
+                        + train.size().width());
             }
+            test = tests.examples();
         }
-        return new Source(folder + " (IDX)", train, test);
+        return new Source(folder + " (IDX)", train.examples(), test, train.size());
     }
 
     /** The file whose name ends with one of the stems, raw or gzipped; null when none does. */

@@ -54,15 +54,20 @@ public final class Idx {
         return labels;
     }
 
+    /** Labelled images: one-hot classification data, one row of {@code size} pixels per image. */
+    public record LabeledImages(Dataset examples, DataSpec.ImageSize size) {
+    }
+
     /** One-hot classification data from an image file and its label file. */
-    public static Dataset load(Path imageFile, Path labelFile, int classes) throws IOException {
+    public static LabeledImages load(Path imageFile, Path labelFile, int classes) throws IOException {
         Images images = images(imageFile);
         int[] labels = labels(labelFile);
         if (labels.length != images.count()) {
             throw new DataFormatException(imageFile + " has " + images.count() + " images but " + labelFile
                     + " has " + labels.length + " labels");
         }
-        return Labels.classification(images.pixels(), labels, classes, labelFile.toString());
+        return new LabeledImages(Labels.classification(images.pixels(), labels, classes, labelFile.toString()),
+                new DataSpec.ImageSize(images.height(), images.width()));
     }
 
     /**

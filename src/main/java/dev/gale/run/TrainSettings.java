@@ -1,5 +1,8 @@
 package dev.gale.run;
 
+import dev.gale.data.DataSpec;
+import dev.gale.data.ImageShift;
+import dev.gale.data.InputLimits;
 import dev.gale.train.Optimizer;
 import dev.gale.train.Schedule;
 
@@ -12,9 +15,13 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
                             String activation, String output, String loss, double l2, double dropout,
                             String optimizer, double lr,
                             double momentum, double weightDecay, String schedule, int batch, int epochs, int earlyStop,
-                            long seed, boolean shuffle, String init) {
+                            long seed, boolean shuffle, String augment, String init) {
 
     public TrainSettings {
+        if (augment == null) {
+            // Checkpoints written before the option existed trained without it.
+            augment = NO_AUGMENTATION;
+        }
         if (data == null) {
             throw new IllegalArgumentException("--data SPEC is required: a folder of IDX files, a .csv file, "
                     + "or xor, spirals, blobs");
@@ -34,8 +41,12 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
         }
         optimizerOf(optimizer, lr, momentum, weightDecay);
         scheduleOf(schedule);
+        shiftOf(augment);
         new Architecture(layers, activation, output, loss, l2, dropout);
     }
+
+    /** What {@code --augment} says when training images are used as they are. */
+    public static final String NO_AUGMENTATION = "none";
 
     /** The settings {@code gale train --data DATA} runs with. */
     public static Builder builder(String data) {
@@ -52,6 +63,38 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
 
     public Schedule buildSchedule() {
         return scheduleOf(schedule);
+    }
+
+    /**
+     * The augmentation for images of {@code size} whose raw 0 the network sees as {@code background};
+     * null for none. Refuses data that is not known to be images.
+     */
+    public ImageShift imageShift(DataSpec.ImageSize size, float background) {
+        double[] shift = shiftOf(augment);
+        if (shift == null) {
+            return null;
+        }
+        if (size == null) {
+            throw new IllegalArgumentException("--augment " + augment + " moves images, and " + data
+                    + " does not say that its rows are images: use a folder of IDX files, or leave --augment out");
+        }
+        return new ImageShift((int) shift[0], shift[1], size.height(), size.width(), background);
+    }
+
+    /** none, or shift:PIXELS[:PROBABILITY] as {pixels, probability}; null for none. */
+    private static double[] shiftOf(String text) {
+        if (text.equals(NO_AUGMENTATION)) {
+            return null;
+        }
+        String[] parts = text.split(":", -1);
+        if (!parts[0].equals("shift") || parts.length < 2 || parts.length > 3) {
+            throw new IllegalArgumentException("unknown --augment '" + InputLimits.excerpt(text)
+                    + "'; use none or shift:PIXELS[:PROBABILITY], e.g. shift:1:0.5");
+        }
+        int pixels = Architecture.parseInt(parts[1], "--augment shift:PIXELS");
+        double probability = parts.length > 2 ? Architecture.parseDouble(parts[2], "--augment shift:PIXELS:PROBABILITY") : 1;
+        ImageShift.requireValid(pixels, probability);
+        return new double[] {pixels, probability};
     }
 
     /** sgd, momentum, nesterov, adam, adamw or cg, with the settings each takes. */
@@ -118,6 +161,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
         private int earlyStop = 0;
         private long seed = 1;
         private boolean shuffle = true;
+        private String augment = NO_AUGMENTATION;
         private String init;
 
         private Builder(String data) {
@@ -226,6 +270,12 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
             return this;
         }
 
+        /** none, or shift:PIXELS[:PROBABILITY]: see {@link ImageShift}. */
+        public Builder augment(String text) {
+            this.augment = text;
+            return this;
+        }
+
         public Builder init(String modelFile) {
             this.init = modelFile;
             return this;
@@ -233,7 +283,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
 
         public TrainSettings build() {
             return new TrainSettings(data, labelColumn, classes, valSplit, normalize, layers, activation, output, loss, l2,
-                    dropout, optimizer, lr, momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, shuffle, init);
+                    dropout, optimizer, lr, momentum, weightDecay, schedule, batch, epochs, earlyStop, seed, shuffle, augment, init);
         }
     }
 }

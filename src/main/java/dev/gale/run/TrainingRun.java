@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import dev.gale.compute.Backend;
 import dev.gale.data.DataSpec;
 import dev.gale.data.Dataset;
+import dev.gale.data.ImageShift;
 import dev.gale.data.Normalization;
 import dev.gale.io.ModelFile;
 import dev.gale.io.ModelFormatException;
@@ -217,6 +218,7 @@ public final class TrainingRun {
             normalization = Normalization.fit(Normalization.Kind.parse(settings.normalize()), train);
         }
         network.requireFits(train.inputs(), train.outputs(), "the data " + settings.data());
+        ImageShift augmentation = settings.imageShift(source.images(), background(normalization));
         train = normalization.apply(train);
         validation = validation == null ? null : normalization.apply(validation);
         Dataset test = source.test() == null ? null : normalization.apply(source.test());
@@ -229,7 +231,7 @@ public final class TrainingRun {
         trainer = Trainer.builder(backend)
                 .optimizer(settings.buildOptimizer()).schedule(settings.buildSchedule())
                 .batchSize(settings.batch()).epochs(settings.epochs()).earlyStopping(settings.earlyStop())
-                .seed(settings.seed()).shuffle(settings.shuffle())
+                .seed(settings.seed()).shuffle(settings.shuffle()).augmentation(augmentation)
                 .trainingAccuracy(classifier ? ACCURACY_SAMPLE : 0)
                 .progress(listener)
                 .listener(listener::epochDone)
@@ -269,6 +271,21 @@ public final class TrainingRun {
             MetricsLog.write(outputs.log(), history.epochs());
         }
         return new Result(network, normalization, history, false, part, evaluation, noBetter);
+    }
+
+    /**
+     * What the network sees where a moved image shows a raw 0 pixel. A shift moves each pixel's value
+     * to another pixel, which only one map for every pixel allows.
+     */
+    private float background(Normalization normalization) {
+        if (settings.augment().equals(TrainSettings.NO_AUGMENTATION)) {
+            return 0;
+        }
+        if (normalization.offset().length != 1) {
+            throw new IllegalArgumentException("--augment " + settings.augment() + " moves pixels, and --normalize "
+                    + normalization.kind().id() + " maps each pixel its own way: use --normalize scale or none");
+        }
+        return normalization.apply(new float[] {0}, 1)[0];
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.gale.train;
 
 import dev.gale.compute.Backend;
 import dev.gale.data.Dataset;
+import dev.gale.data.ImageShift;
 import dev.gale.nn.Network;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,7 @@ public final class Trainer {
     private final StepListener progress;
     private final Consumer<TrainingState> checkpoints;
     private final int accuracySample;
+    private final ImageShift augmentation;
     private volatile boolean stopRequested;
 
     /**
@@ -52,6 +54,7 @@ public final class Trainer {
         this.progress = b.progress;
         this.checkpoints = b.checkpoints;
         this.accuracySample = b.accuracySample;
+        this.augmentation = b.augmentation;
     }
 
     public static Builder builder(Backend backend) {
@@ -83,8 +86,16 @@ public final class Trainer {
         } else if (patience > 0) {
             throw new IllegalArgumentException("early stopping needs a validation set");
         }
+        if (augmentation != null && augmentation.features() != train.inputs()) {
+            throw new IllegalArgumentException("the augmentation moves images of " + augmentation.height() + " x "
+                    + augmentation.width() + " pixels, but the training rows have " + train.inputs() + " features");
+        }
         Run run;
         if (optimizer instanceof Optimizer.ConjugateGradient) {
+            if (augmentation != null) {
+                throw new IllegalArgumentException("conjugate gradient minimises one fixed cost: it cannot train on "
+                        + "augmented images; use a mini-batch optimizer or leave the augmentation out");
+            }
             if (resume != null) {
                 throw new IllegalArgumentException("conjugate gradient runs cannot be resumed; start again or use "
                         + "a mini-batch optimizer");
@@ -259,7 +270,7 @@ public final class Trainer {
                     return Double.NaN;
                 }
                 Step s = order.length - start >= full.rows ? full : tail;
-                gather(start, s);
+                gather(start, s, epoch);
                 float loss = s.compiled.run(s.features, s.targets, ++step, learningRate);
                 if (Double.isNaN(bound)) {
                     bound = divergenceBound(network, loss);
@@ -283,12 +294,16 @@ public final class Trainer {
             Dataset.shuffle(order, seed * 0x9E3779B97F4A7C15L + epoch);
         }
 
-        private void gather(int start, Step s) {
+        private void gather(int start, Step s, int epoch) {
             int inputs = train.inputs();
             int outputs = train.outputs();
             for (int i = 0; i < s.rows; i++) {
                 int row = order[start + i];
-                System.arraycopy(train.features(), row * inputs, s.features, i * inputs, inputs);
+                if (augmentation == null) {
+                    System.arraycopy(train.features(), row * inputs, s.features, i * inputs, inputs);
+                } else {
+                    augmentation.apply(train.features(), row * inputs, s.features, i * inputs, seed, epoch, row);
+                }
                 System.arraycopy(train.targets(), row * outputs, s.targets, i * outputs, outputs);
             }
         }
@@ -340,6 +355,7 @@ public final class Trainer {
         private StepListener progress = (epoch, done, rows, loss) -> { };
         private Consumer<TrainingState> checkpoints;
         private int accuracySample;
+        private ImageShift augmentation;
 
         private Builder(Backend backend) {
             if (backend == null) {
@@ -379,6 +395,15 @@ public final class Trainer {
         /** Seed of the per-epoch shuffles. */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Moves each training image as {@code shift} says, afresh in every epoch (null for none): the
+         * training rows must be its images. Evaluation sees the images as they are.
+         */
+        public Builder augmentation(ImageShift shift) {
+            this.augmentation = shift;
             return this;
         }
 

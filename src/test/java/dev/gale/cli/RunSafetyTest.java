@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.gale.io.Safetensors;
 import dev.gale.run.TrainSettings;
+import dev.gale.run.TrainingRun;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -98,7 +100,8 @@ class RunSafetyTest {
     @Test
     void badSettingsAreRefusedBeforeAnyWork() throws IOException {
         for (String[] bad : new String[][] {{"--val-split", "NaN"}, {"--val-split", "-0.2"}, {"--threads", "-3"},
-            {"--layers", "2000000000"}, {"--layers", "256,128", "--activation", "maxout:100000"}, {"--batch", "0"}}) {
+            {"--layers", "2000000000"}, {"--layers", "256,128", "--activation", "maxout:100000"}, {"--batch", "0"},
+            {"--augment", "shift:0"}, {"--augment", "rotate:3"}, {"--augment", "shift:1:1.5"}, {"--augment", "shift:x"}}) {
             CliTest.Result result = train(concat(bad, "--data", "spirals", "--out", path("m.safetensors")));
             result.assertOneLineError(bad[0].equals("--layers") ? "more than a Java array holds" : bad[0]);
             assertFalse(result.out().contains("epoch 1/"), String.join(" ", bad));
@@ -108,6 +111,26 @@ class RunSafetyTest {
         result.assertOneLineError("is a folder");
         assertFalse(result.out().contains("epoch 1/"), "the checkpoint is checked before training");
         assertFalse(Files.exists(dir.resolve("m.safetensors")));
+    }
+
+    @Test
+    void augmentationMovesIdxImagesAndRefusesWhatItCannotMove() throws IOException {
+        // Three images of 2 x 2 pixels, three classes.
+        Path images = Files.createDirectory(dir.resolve("images"));
+        Files.write(images.resolve("train-images-idx3-ubyte"), idx(new byte[] {0, 0, 8, 3, 3, 2, 2, 2, 0, 10, 1, 1},
+                new byte[] {3, 2, 2}));
+        Files.write(images.resolve("train-labels-idx1-ubyte"), idx(new byte[] {0, 1, 2}, new byte[] {3}));
+        String[] idx = {"--data", images.toString(), "--val-split", "0", "--classes", "3", "--out", path("m.safetensors")};
+        CliTest.Result moved = train(concat(idx, "--augment", "shift:1:0.5"));
+        assertEquals(0, moved.code(), moved.err());
+        String settings = Safetensors.read(dir.resolve("m.safetensors")).metadata().get(TrainingRun.TRAINING_KEY);
+        assertTrue(settings.contains("\"augment\":\"shift:1:0.5\""), settings);
+        train(concat(idx, "--augment", "shift:2")).assertOneLineError("shift by fewer than 2 pixels");
+        train(concat(idx, "--augment", "shift:1", "--normalize", "standardize"))
+                .assertOneLineError("use --normalize scale or none");
+        train(concat(idx, "--augment", "shift:1", "--optimizer", "cg")).assertOneLineError("conjugate gradient");
+        train("--data", "spirals", "--augment", "shift:1", "--out", path("s.safetensors"))
+                .assertOneLineError("does not say that its rows are images");
     }
 
     @Test
@@ -187,6 +210,18 @@ class RunSafetyTest {
         CommandLine line = new CommandLine(new TrainCommand());
         line.parseArgs("--data", "spirals");
         assertEquals(TrainSettings.builder("spirals").build(), ((TrainCommand) line.getCommand()).settings());
+    }
+
+    /** An IDX file of unsigned bytes with the given dimension sizes. */
+    private static byte[] idx(byte[] data, byte[] sizes) {
+        byte[] file = new byte[4 + 4 * sizes.length + data.length];
+        file[2] = 0x08;
+        file[3] = (byte) sizes.length;
+        for (int d = 0; d < sizes.length; d++) {
+            file[7 + 4 * d] = sizes[d];
+        }
+        System.arraycopy(data, 0, file, 4 + 4 * sizes.length, data.length);
+        return file;
     }
 
     private static String[] concat(String[] first, String... rest) {

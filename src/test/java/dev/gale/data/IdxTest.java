@@ -59,6 +59,7 @@ class IdxTest {
             DataSpec.Source source = DataSpec.load(folder.toString(), 0, 0, 1);
             assertEquals(3, source.train().rows());
             assertEquals(4, source.train().inputs());
+            assertEquals(new DataSpec.ImageSize(2, 2), source.images());
             assertEquals(3, source.train().outputs());
             assertArrayEquals(new float[] {0, 10, 255, 3}, Arrays.copyOf(source.train().features(), 4));
             assertArrayEquals(new float[] {0, 0, 1}, Arrays.copyOfRange(source.train().targets(), 3, 6));

@@ -2,12 +2,14 @@ package dev.gale.run;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import dev.gale.OnCpuBackend;
 import dev.gale.data.Dataset;
+import dev.gale.data.ImageShift;
 import dev.gale.data.Normalization;
 import dev.gale.data.Synthetic;
 import dev.gale.io.ModelFile;
@@ -46,14 +48,7 @@ class CheckpointResumeTest extends OnCpuBackend {
     }
 
     private Trainer checkpointing(Optimizer optimizer, Network network) {
-        return trainer(optimizer).checkpoints(state -> {
-            try {
-                CheckpointFile.save(dir.resolve("epoch-" + state.epochsDone() + ".safetensors"), network,
-                        Normalization.none(), state, new JsonObject());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }).build();
+        return trainer(optimizer).checkpoints(state -> save(network, state)).build();
     }
 
     @Test
@@ -77,6 +72,41 @@ class CheckpointResumeTest extends OnCpuBackend {
                     assertArrayEquals(whole.bias(l), resumed.bias(l));
                 }
             }
+        }
+    }
+
+    @Test
+    void aResumedRunOnMovedImagesEndsWithTheWeightsOfAnUninterruptedOne() throws IOException {
+        // Six features as images of 2 x 3 pixels, each moved by one pixel half of the time.
+        Dataset[] parts = Synthetic.blobs(60, 3, 6, 2, 3).holdOut(0.2, 1);
+        ImageShift shift = new ImageShift(1, 0.5, 2, 3, 0);
+        Optimizer optimizer = Optimizer.adam(0.01);
+        Network whole = imageNetwork();
+        TrainingHistory history = trainer(optimizer).augmentation(shift).checkpoints(state -> save(whole, state)).build()
+                .fit(whole, parts[0], parts[1]);
+        CheckpointFile.Checkpoint checkpoint = CheckpointFile.load(dir.resolve("epoch-2.safetensors"));
+        Network resumed = checkpoint.model().network();
+        TrainingHistory rest = trainer(optimizer).augmentation(shift).build()
+                .fit(resumed, parts[0], parts[1], checkpoint.state());
+        assertEquals(history.epochs().getLast().trainingLoss(), rest.epochs().getLast().trainingLoss());
+        assertArrayEquals(whole.weights(0), resumed.weights(0), "resumed at epoch 2");
+        Network unmoved = imageNetwork();
+        TrainingHistory plain = trainer(optimizer).build().fit(unmoved, parts[0], parts[1]);
+        assertNotEquals(plain.epochs().getFirst().trainingLoss(), history.epochs().getFirst().trainingLoss(),
+                "the moved images are what the run trained on");
+    }
+
+    private static Network imageNetwork() {
+        return Network.builder(6).dense(12, Activation.RELU).dense(3, Activation.SOFTMAX)
+                .loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(4).build();
+    }
+
+    private void save(Network network, TrainingState state) {
+        try {
+            CheckpointFile.save(dir.resolve("epoch-" + state.epochsDone() + ".safetensors"), network,
+                    Normalization.none(), state, new JsonObject());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
