@@ -70,7 +70,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
      * null for none. Refuses data that is not known to be images.
      */
     public ImageShift imageShift(DataSpec.ImageSize size, float background) {
-        double[] shift = shiftOf(augment);
+        Shift shift = shiftOf(augment);
         if (shift == null) {
             return null;
         }
@@ -78,11 +78,14 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
             throw new IllegalArgumentException("--augment " + augment + " moves images, and " + data
                     + " does not say that its rows are images: use a folder of IDX files, or leave --augment out");
         }
-        return new ImageShift((int) shift[0], shift[1], size.height(), size.width(), background);
+        return new ImageShift(shift.pixels(), shift.probability(), size.height(), size.width(), background);
     }
 
-    /** none, or shift:PIXELS[:PROBABILITY] as {pixels, probability}; null for none. */
-    private static double[] shiftOf(String text) {
+    private record Shift(int pixels, double probability) {
+    }
+
+    /** none, or shift:PIXELS[:PROBABILITY]; null for none. */
+    private static Shift shiftOf(String text) {
         if (text.equals(NO_AUGMENTATION)) {
             return null;
         }
@@ -94,7 +97,7 @@ public record TrainSettings(String data, int labelColumn, int classes, double va
         int pixels = Architecture.parseInt(parts[1], "--augment shift:PIXELS");
         double probability = parts.length > 2 ? Architecture.parseDouble(parts[2], "--augment shift:PIXELS:PROBABILITY") : 1;
         ImageShift.requireValid(pixels, probability);
-        return new double[] {pixels, probability};
+        return new Shift(pixels, probability);
     }
 
     /** sgd, momentum, nesterov, adam, adamw or cg, with the settings each takes. */
