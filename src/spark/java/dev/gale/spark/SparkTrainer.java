@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.gale.compute.Backend;
 import dev.gale.compute.Backends;
+import dev.gale.compute.Collective;
 import dev.gale.data.DataSpec;
 import dev.gale.io.ModelFile;
 import dev.gale.nn.Network;
@@ -235,41 +236,48 @@ public final class SparkTrainer implements ClusterTrainer {
             BarrierTaskContext context = BarrierTaskContext.get();
             int rank = context.partitionId();
             int attempt = context.stageAttemptNumber();
-            try (ServerSocketChannel server = TcpRing.listen()) {
-                String[] ports = context.allGather(Integer.toString(((InetSocketAddress) server.getLocalAddress())
-                        .getPort()));
-                BarrierTaskInfo[] tasks = context.getTaskInfos();
-                List<InetSocketAddress> addresses = new ArrayList<>();
-                for (int i = 0; i < tasks.length; i++) {
-                    String executor = tasks[i].address();
-                    addresses.add(new InetSocketAddress(executor.substring(0, executor.lastIndexOf(':')),
-                            Integer.parseInt(ports[i])));
+            try (ServerSocketChannel server = TcpRing.listen();
+                 TcpRing ring = join(context, server, rank);
+                 Backend backend = Backends.open(device, threads == 0 ? context.cpus() : threads)) {
+                TrainingRun run = open(attempt);
+                if (examples != null) {
+                    run.data(examples.value().source());
                 }
-                try (TcpRing ring = TcpRing.connect(server, rank, addresses, timeout);
-                     Backend backend = Backends.open(device, threads == 0 ? context.cpus() : threads)) {
-                    TrainingRun run = open(attempt);
-                    if (examples != null) {
-                        run.data(examples.value().source());
-                    }
-                    TrainingRun.Result result = run.run(backend, new TrainingRun.Listener() {
-                        @Override
-                        public void step(int epoch, int done, int rows, float loss) {
-                            if (fault != null) {
-                                fault.afterStep(rank, attempt, epoch, done);
-                            }
+                TrainingRun.Result result = run.run(backend, new TrainingRun.Listener() {
+                    @Override
+                    public void step(int epoch, int done, int rows, float loss) {
+                        if (fault != null) {
+                            fault.afterStep(rank, attempt, epoch, done);
                         }
-                    }, ring);
-                    int weights = hash(result.network());
-                    return rank != 0 ? new Outcome(rank, null, weights, null, null, null, false)
-                            : new Outcome(rank, null, weights, GSON.toJson(result.history()),
-                                    GSON.toJson(result.evaluation()), result.evaluatedPart(),
-                                    result.noBetterThanConstant());
-                }
+                    }
+                }, ring == null ? Collective.ONE_WORKER : ring);
+                int weights = hash(result.network());
+                return rank != 0 ? new Outcome(rank, null, weights, null, null, null, false)
+                        : new Outcome(rank, null, weights, GSON.toJson(result.history()),
+                                GSON.toJson(result.evaluation()), result.evaluatedPart(),
+                                result.noBetterThanConstant());
             } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException
                      | TrainingDivergedException e) {
                 // The user's mistakes end every worker alike: said once, never retried.
                 return Outcome.failed(rank, message(e));
             }
+        }
+
+        /** Joins the other workers' ring, the addresses exchanged through Spark; null for a worker alone. */
+        private TcpRing join(BarrierTaskContext context, ServerSocketChannel server, int rank) throws IOException {
+            String[] ports = context.allGather(Integer.toString(((InetSocketAddress) server.getLocalAddress())
+                    .getPort()));
+            if (ports.length == 1) {
+                return null;
+            }
+            BarrierTaskInfo[] tasks = context.getTaskInfos();
+            List<InetSocketAddress> addresses = new ArrayList<>();
+            for (int i = 0; i < tasks.length; i++) {
+                String executor = tasks[i].address();
+                addresses.add(new InetSocketAddress(executor.substring(0, executor.lastIndexOf(':')),
+                        Integer.parseInt(ports[i])));
+            }
+            return TcpRing.connect(server, rank, addresses, timeout);
         }
 
         /**
