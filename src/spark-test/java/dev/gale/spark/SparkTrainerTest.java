@@ -31,8 +31,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Two workers in Spark's local mode (two task slots) against one process: a global batch of b rows split between two workers must give the weights of one machine
- * training on batches of b rows.
+ * Two workers in Spark's local mode (two task slots) against one process: a global batch of b rows
+ * split between two workers must give the weights of one machine training on batches of b rows.
  */
 class SparkTrainerTest {
 
@@ -40,7 +40,8 @@ class SparkTrainerTest {
      * How far two workers' weights may drift from one machine's: the workers sum their halves of a
      * batch separately and then add the two sums, where one machine sums all rows in one pass, so
      * each gradient element rounds differently (by about 2^-24 of its magnitude) and the updates
-     * carry that on for the run's 66 steps. Measured on x86 with AVX-512: at most 2.3e-7 over the five
+     * carry that on for the run's 66 steps (over thousands of steps training amplifies it, as it
+     * does a one-ulp change of the learning rate: see the README). Measured on x86 with AVX-512: at most 2.3e-7 over the five
      * optimizers (weights of magnitude up to about 1); another machine's GEMM blocking rounds
      * differently but no larger, and 1e-6 leaves it four times the room.
      */
