@@ -2,6 +2,8 @@ package dev.gale.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gale.compute.Backend;
@@ -133,6 +135,23 @@ class SparkTrainerTest {
                 });
         assertEquals(1, Attempts.FIRST_EPOCH_OF_RETRY.get(), "the retry started at epoch 2 (index 1), from the checkpoint");
         assertEquals(0, maxDifference(uninterrupted, restarted), "the same bits as the run that was not interrupted");
+    }
+
+    /** Spark restarts the stage 4 times (spark.stage.maxConsecutiveAttempts), then the run ends in one line. */
+    @Test
+    void aTaskThatAlwaysFailsEndsTheRunWithItsReasonInOneLine() throws IOException {
+        TrainingRun run = TrainingRun.start(settings("sgd"), outputs("failing"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> onWorkers(2, run,
+                (rank, attempt, epoch, done) -> {
+                    if (rank == 1 && done >= 74) {
+                        throw new RuntimeException("worker 1's executor was lost");
+                    }
+                }));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("the Spark job failed: "), e.getMessage());
+        // Whichever failure Spark heard of last: the lost executor, or its peer seeing the connection close.
+        assertTrue(e.getMessage().endsWith("worker 1's executor was lost")
+                || e.getMessage().contains("closed its connection"), e.getMessage());
     }
 
     /** Tasks run in this JVM in local mode, so what they record here is seen by the test. */

@@ -25,6 +25,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.BarrierTaskInfo;
@@ -54,6 +56,9 @@ public final class SparkTrainer implements ClusterTrainer {
 
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
     private static final String LOG_CONFIGURATION = "log4j2.configurationFile";
+    /** A qualified exception class and its message, as Spark quotes a failed task's exception. */
+    private static final Pattern TASK_EXCEPTION =
+            Pattern.compile("(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ([^\\n]*)");
 
     /** For {@link java.util.ServiceLoader}: {@code gale train --spark} finds Spark through it. */
     public SparkTrainer() {
@@ -78,7 +83,7 @@ public final class SparkTrainer implements ClusterTrainer {
                     .config("spark.ui.showConsoleProgress", "false").getOrCreate();
         } catch (Exception e) {
             // Scala throws SparkException, a checked exception, without declaring it.
-            throw new IllegalArgumentException("cannot start Spark with master '" + master + "': " + firstLine(e));
+            throw new IllegalArgumentException("cannot start Spark with master '" + master + "': " + reason(e));
         }
         try {
             return train(spark, run, workers, device, threads);
@@ -211,7 +216,7 @@ public final class SparkTrainer implements ClusterTrainer {
                 outcomes = JavaRDD.fromRDD(ranks.rdd().barrier().mapPartitions(task, false, tag), tag).repartition(1)
                         .collect();
             } catch (Exception e) {
-                throw new IllegalStateException("the Spark job failed: " + firstLine(e));
+                throw new IllegalStateException("the Spark job failed: " + reason(e));
             }
             for (Outcome outcome : outcomes) {
                 if (outcome.error() != null) {
@@ -317,14 +322,16 @@ public final class SparkTrainer implements ClusterTrainer {
         return e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
     }
 
-    /** Spark's messages hold the remote stack trace; the cause a user needs is the first line. */
-    private static String firstLine(Throwable e) {
-        Throwable cause = e;
-        while (cause.getCause() != null && !(cause instanceof PeerFailedException)) {
-            cause = cause.getCause();
+    /**
+     * The line a user needs from a Spark failure, whose messages wrap the failed task's exception in
+     * stage and job details and a remote stack trace: that exception's message, else the first line.
+     */
+    private static String reason(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            text.append(cause.getMessage()).append('\n');
         }
-        String text = String.valueOf(cause instanceof PeerFailedException ? cause.getMessage() : e.getMessage());
-        int end = text.indexOf('\n');
-        return end < 0 ? text : text.substring(0, end);
+        Matcher failure = TASK_EXCEPTION.matcher(text);
+        return failure.find() ? failure.group(1) : text.substring(0, text.indexOf("\n"));
     }
 }
