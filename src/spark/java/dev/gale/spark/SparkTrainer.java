@@ -64,7 +64,7 @@ public final class SparkTrainer implements ClusterTrainer {
     public SparkTrainer() {
     }
 
-    /** Where a test makes a task fail, once, as a lost executor would; never set otherwise. */
+    /** Where a test makes a task fail, as a lost executor would; null outside tests. */
     interface Fault extends Serializable {
         /** Called by every worker after each step of each stage attempt. */
         void afterStep(int rank, int attempt, int epoch, int done);
@@ -93,9 +93,10 @@ public final class SparkTrainer implements ClusterTrainer {
     }
 
     /**
-     * Trains {@code run} (on its own data spec, which every task loads) as {@code workers} workers of
-     * {@code spark} (0: its default parallelism), each on backend {@code device} with {@code threads}
-     * threads (0: the cores Spark gives a task), and returns worker 0's result.
+     * Trains {@code run} as {@code workers} workers of {@code spark} (0: its default parallelism), each
+     * on backend {@code device} with {@code threads} threads (0: the cores Spark gives a task), and
+     * returns worker 0's result. Every task loads the settings' data spec; rows given to
+     * {@link TrainingRun#data} stay on the driver (train on those through a {@code Dataset<Row>}).
      */
     public static TrainingRun.Result train(SparkSession spark, TrainingRun run, int workers, String device,
                                            int threads) throws IOException {
