@@ -217,6 +217,11 @@ public final class SparkTrainer implements ClusterTrainer {
                 outcomes = JavaRDD.fromRDD(ranks.rdd().barrier().mapPartitions(task, false, tag), tag).repartition(1)
                         .collect();
             } catch (Exception e) {
+                if (spark.sparkContext().isStopped()) {
+                    // What fails then is Spark's own plumbing, whose message says nothing to a user.
+                    throw new IllegalStateException("Spark stopped the application before the job ended (see Spark's "
+                            + "log): check that the master " + spark.sparkContext().master() + " runs and answers");
+                }
                 throw new IllegalStateException("the Spark job failed: " + reason(e));
             }
             for (Outcome outcome : outcomes) {
