@@ -243,8 +243,8 @@ public final class Trainer {
             this.train = train;
             this.network = network;
             int rows = Math.min(batchSize, train.rows());
-            // The tail's shares are never larger than the full batch's.
-            int shareRows = Math.max(1, StepPlanner.BatchShare.of(rows, collective).rows());
+            // No share of a batch of at most rows rows is larger: a worker's share of t rows is at most ceil(t / N).
+            int shareRows = Math.ceilDiv(rows, collective.workers());
             this.resident = ResidentNetwork.forTraining(backend, network, shareRows, StepPlanner.stateBuffers(optimizer),
                     seed);
             if (resume != null) {
