@@ -1,5 +1,6 @@
 package dev.gale;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -24,5 +25,6 @@ class ReadmeSparkExampleTest {
         // Two classes split by a line: a network that learned anything is far above a coin's 0.5.
         assertTrue(Double.parseDouble(accuracy.group(1)) > 0.9, printed);
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
+        assertEquals(10, printed.lines().filter(line -> line.startsWith("epoch ")).count(), "each epoch told once");
     }
 }

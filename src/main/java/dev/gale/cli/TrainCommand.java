@@ -165,8 +165,7 @@ final class TrainCommand implements Callable<Integer> {
         if (cluster != null) {
             out.printf("gale: training on Spark at %s, each worker on %s%n", spark, data.device);
             out.flush();
-            result = cluster.train(run, spark, workers, data.device, data.threads);
-            history(out, result.history(), settings.epochs());
+            result = cluster.train(run, spark, workers, data.device, data.threads, listener);
         } else {
             try (Backend backend = data.open()) {
                 CountDownLatch finished = new CountDownLatch(1);
@@ -227,12 +226,6 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** A cluster's workers report no progress on the way; their epochs are printed once they end. */
-    private static void history(PrintWriter out, TrainingHistory history, int epochs) {
-        Progress lines = new Progress(out, false, epochs);
-        history.epochs().forEach(lines::epochDone);
     }
 
     private List<OutputPaths.Named> plotOutputs() {

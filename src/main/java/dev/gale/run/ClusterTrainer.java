@@ -14,10 +14,11 @@ public interface ClusterTrainer {
      * Runs {@code run} as {@code workers} data-parallel workers (0: as many as the cluster offers by
      * default) on the cluster at {@code master}, each on backend {@code device} with {@code threads}
      * threads (0: the cores the cluster gives a task), and returns the result of worker 0, which wrote
-     * the run's files.
+     * the run's files. {@code listener} hears of each epoch as it ends ({@link TrainingRun.Listener#epochDone}
+     * only), on a thread of its own.
      */
-    TrainingRun.Result train(TrainingRun run, String master, int workers, String device, int threads)
-            throws IOException;
+    TrainingRun.Result train(TrainingRun run, String master, int workers, String device, int threads,
+                             TrainingRun.Listener listener) throws IOException;
 
     /** The implementation on the class path, or null when there is none (or its cluster's libraries are missing). */
     static ClusterTrainer find() {

@@ -30,6 +30,7 @@ class SparkTrainCommandTest {
         assertEquals(0, result.code(), result.err());
         assertTrue(result.out().contains("gale: training on Spark at local[2]"), result.out());
         assertTrue(result.out().contains("test accuracy"), result.out());
+        assertEquals(2, result.out().lines().filter(line -> line.startsWith("epoch ")).count(), result.out());
         assertTrue(Files.exists(dir.resolve("model.safetensors")));
     }
 

@@ -86,7 +86,12 @@ class SparkTrainerTest {
     }
 
     private Network onWorkers(int workers, TrainingRun run, SparkTrainer.Fault fault) throws IOException {
-        SparkTrainer.train(spark, run, workers, TIMEOUT, fault);
+        return onWorkers(workers, run, fault, new TrainingRun.Listener() { });
+    }
+
+    private Network onWorkers(int workers, TrainingRun run, SparkTrainer.Fault fault, TrainingRun.Listener listener)
+            throws IOException {
+        SparkTrainer.train(spark, run, workers, TIMEOUT, fault, listener);
         return ModelFile.load(run.outputs().model()).network();
     }
 
@@ -120,10 +125,14 @@ class SparkTrainerTest {
         assertEquals(0, maxDifference(one, alone));
     }
 
-    /** Worker 1 fails once, halfway through epoch 2; the restarted stage resumes from epoch 1's checkpoint. */
+    /**
+     * Worker 1 fails once, halfway through epoch 2; the restarted stage resumes from epoch 1's
+     * checkpoint, and the driver tells of each epoch once.
+     */
     @Test
     void aTaskLostMidEpochRestartsTheStageAndEndsWithTheSameWeights() throws IOException {
         Network uninterrupted = onWorkers(2, TrainingRun.start(settings("adamw"), outputs("whole")), null);
+        List<Integer> told = new ArrayList<>();
         Network restarted = onWorkers(2, TrainingRun.start(settings("adamw"), outputs("restarted")),
                 (rank, attempt, epoch, done) -> {
                     if (attempt == 1) {
@@ -132,9 +141,15 @@ class SparkTrainerTest {
                     if (rank == 1 && attempt == 0 && epoch == 1 && done >= 405) {
                         throw new RuntimeException("worker 1's executor was lost");
                     }
+                }, new TrainingRun.Listener() {
+                    @Override
+                    public void epochDone(EpochReport report) {
+                        told.add(report.epoch());
+                    }
                 });
         assertEquals(1, Attempts.FIRST_EPOCH_OF_RETRY.get(), "the retry started at epoch 2 (index 1), from the checkpoint");
         assertEquals(0, maxDifference(uninterrupted, restarted), "the same bits as the run that was not interrupted");
+        assertEquals(List.of(0, 1, 2), told);
     }
 
     /** Spark restarts the stage 4 times (spark.stage.maxConsecutiveAttempts), then the run ends in one line. */
@@ -199,7 +214,7 @@ class SparkTrainerTest {
         Network one = oneMachine(TrainingRun.start(settings, outputs("one"))
                 .data(new DataSpec.Source("spirals", data, null)));
         SparkTrainer.train(spark, spark.createDataFrame(rows, schema), "features", "label", settings,
-                outputs("two"), 2, 1);
+                outputs("two"), 2, 1, new TrainingRun.Listener() { });
         double difference = maxDifference(one, ModelFile.load(dir.resolve("two.safetensors")).network());
         assertTrue(difference <= WEIGHT_BOUND, "from a Spark Dataset: " + difference);
     }

@@ -8,9 +8,11 @@ import dev.gale.compute.Collective;
 import dev.gale.data.DataSpec;
 import dev.gale.io.ModelFile;
 import dev.gale.nn.Network;
+import dev.gale.run.CheckpointFile;
 import dev.gale.run.ClusterTrainer;
 import dev.gale.run.TrainSettings;
 import dev.gale.run.TrainingRun;
+import dev.gale.train.EpochReport;
 import dev.gale.train.Evaluation;
 import dev.gale.train.TrainingDivergedException;
 import dev.gale.train.TrainingHistory;
@@ -71,8 +73,8 @@ public final class SparkTrainer implements ClusterTrainer {
     }
 
     @Override
-    public TrainingRun.Result train(TrainingRun run, String master, int workers, String device, int threads)
-            throws IOException {
+    public TrainingRun.Result train(TrainingRun run, String master, int workers, String device, int threads,
+                                    TrainingRun.Listener listener) throws IOException {
         if (System.getProperty(LOG_CONFIGURATION) == null) {
             // Spark logs every stage at INFO to the console unless log4j is configured otherwise.
             System.setProperty(LOG_CONFIGURATION, SparkTrainer.class.getResource("log4j2-gale.properties").toString());
@@ -86,7 +88,7 @@ public final class SparkTrainer implements ClusterTrainer {
             throw new IllegalArgumentException("cannot start Spark with master '" + master + "': " + reason(e));
         }
         try {
-            return train(spark, run, workers, device, threads);
+            return train(spark, run, workers, device, threads, listener);
         } finally {
             spark.stop();
         }
@@ -97,36 +99,41 @@ public final class SparkTrainer implements ClusterTrainer {
      * on backend {@code device} with {@code threads} threads (0: the cores Spark gives a task), and
      * returns worker 0's result. Every task loads the settings' data spec; rows given to
      * {@link TrainingRun#data} stay on the driver (train on those through a {@code Dataset<Row>}).
+     * {@code listener} hears of each epoch when worker 0's checkpoint holds it (only
+     * {@link TrainingRun.Listener#epochDone}), on a thread of its own.
      */
     public static TrainingRun.Result train(SparkSession spark, TrainingRun run, int workers, String device,
-                                           int threads) throws IOException {
-        return new Job(run, null, device, threads, TcpRing.DEFAULT_TIMEOUT, null).run(spark, workers);
+                                           int threads, TrainingRun.Listener listener) throws IOException {
+        return new Job(run, null, device, threads, TcpRing.DEFAULT_TIMEOUT, null)
+                .run(spark, workers, run.resumedAfter(), listener);
     }
 
     /**
      * Trains on the rows of {@code rows}: {@code featuresColumn} an array of numbers per row,
      * {@code labelColumn} an integer class in [0, classes). The rows are collected in the Dataset's
      * order and broadcast, so every worker walks the same shuffled order, as one machine would;
-     * {@code settings.data()} only names them. Workers and threads as in
-     * {@link #train(SparkSession, TrainingRun, int, String, int)}, on the CPU backend.
+     * {@code settings.data()} only names them. Workers, threads and listener as in
+     * {@link #train(SparkSession, TrainingRun, int, String, int, TrainingRun.Listener)}, on the CPU
+     * backend.
      */
     public static TrainingRun.Result train(SparkSession spark, Dataset<Row> rows, String featuresColumn,
                                            String labelColumn, TrainSettings settings, TrainingRun.Outputs outputs,
-                                           int workers, int threads) throws IOException {
+                                           int workers, int threads, TrainingRun.Listener listener)
+            throws IOException {
         Examples examples = Examples.collect(rows, featuresColumn, labelColumn, settings.classes());
         Broadcast<Examples> shared = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(examples);
         try {
             return new Job(TrainingRun.start(settings, outputs), shared, "cpu", threads, TcpRing.DEFAULT_TIMEOUT, null)
-                    .run(spark, workers);
+                    .run(spark, workers, 0, listener);
         } finally {
             shared.destroy();
         }
     }
 
-    /** {@link #train(SparkSession, TrainingRun, int, String, int)} with a test's fault and timeout. */
-    static TrainingRun.Result train(SparkSession spark, TrainingRun run, int workers, Duration timeout, Fault fault)
-            throws IOException {
-        return new Job(run, null, "cpu", 1, timeout, fault).run(spark, workers);
+    /** {@link #train(SparkSession, TrainingRun, int, String, int, TrainingRun.Listener)} with a test's fault and timeout. */
+    static TrainingRun.Result train(SparkSession spark, TrainingRun run, int workers, Duration timeout, Fault fault,
+                                    TrainingRun.Listener listener) throws IOException {
+        return new Job(run, null, "cpu", 1, timeout, fault).run(spark, workers, run.resumedAfter(), listener);
     }
 
     /** Rows collected from a Spark Dataset, as one machine would hold them. */
@@ -191,7 +198,9 @@ public final class SparkTrainer implements ClusterTrainer {
                     fingerprint(run.outputs().checkpoint()), examples, device, threads, timeout, fault);
         }
 
-        TrainingRun.Result run(SparkSession spark, int workers) throws IOException {
+        /** Runs the job; {@code told} epochs (a resumed checkpoint's) are not told to {@code listener} again. */
+        TrainingRun.Result run(SparkSession spark, int workers, int told, TrainingRun.Listener listener)
+                throws IOException {
             int slots = spark.sparkContext().defaultParallelism();
             int count = workers == 0 ? slots : workers;
             if (count < 1) {
@@ -211,7 +220,8 @@ public final class SparkTrainer implements ClusterTrainer {
                             partition -> CollectionConverters.asScala(List.of(job.work()).iterator());
             ClassTag<Outcome> tag = ClassTag$.MODULE$.apply(Outcome.class);
             List<Outcome> outcomes;
-            try {
+            EpochWatch watch = new EpochWatch(Path.of(checkpoint), checkpointAtStart, told, listener);
+            try (watch) {
                 // Spark restarts a failed barrier stage only when its output goes to a shuffle (a failed
                 // barrier result stage is given up), so the outcomes pass through one.
                 outcomes = JavaRDD.fromRDD(ranks.rdd().barrier().mapPartitions(task, false, tag), tag).repartition(1)
@@ -236,9 +246,11 @@ public final class SparkTrainer implements ClusterTrainer {
                             + "worker 0; the exchange of gradients is broken");
                 }
             }
+            TrainingHistory history = GSON.fromJson(first.history(), TrainingHistory.class);
+            // The last checkpoint may have come after the watch's last look.
+            watch.tell(history.epochs());
             ModelFile.Model saved = ModelFile.load(Path.of(model));
-            return new TrainingRun.Result(saved.network(), saved.normalization(),
-                    GSON.fromJson(first.history(), TrainingHistory.class), false, first.part(),
+            return new TrainingRun.Result(saved.network(), saved.normalization(), history, false, first.part(),
                     GSON.fromJson(first.evaluation(), Evaluation.class), first.noBetter());
         }
 
@@ -306,6 +318,61 @@ public final class SparkTrainer implements ClusterTrainer {
                 return TrainingRun.resume(Path.of(resume), outputs);
             }
             return TrainingRun.start(GSON.fromJson(settings, TrainSettings.class), outputs);
+        }
+    }
+
+    /**
+     * Tells a listener, on the driver, of the epochs worker 0's checkpoint holds while the job runs:
+     * the only news of a run that Spark carries from the tasks, and a file every worker can reach.
+     */
+    private static final class EpochWatch implements AutoCloseable {
+        private static final long POLL_MILLIS = 500;
+        private final Path checkpoint;
+        private final TrainingRun.Listener listener;
+        private final Thread thread;
+        private String seen;
+        private int told;
+
+        EpochWatch(Path checkpoint, String atStart, int told, TrainingRun.Listener listener) {
+            this.checkpoint = checkpoint;
+            this.listener = listener;
+            this.seen = atStart;
+            this.told = told;
+            this.thread = Thread.ofPlatform().daemon().name("gale-epoch-watch").start(this::watch);
+        }
+
+        private void watch() {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(POLL_MILLIS);
+                    String now = fingerprint(checkpoint);
+                    if (!now.equals(seen)) {
+                        seen = now;
+                        tell(CheckpointFile.load(checkpoint).state().reports());
+                    }
+                }
+            } catch (InterruptedException e) {
+                // The job ended.
+            } catch (IOException | RuntimeException e) {
+                // A checkpoint this watch cannot read tells nothing; the run's result will.
+            }
+        }
+
+        /** Tells the listener of the epochs in {@code reports} it has not heard of yet. */
+        synchronized void tell(List<EpochReport> reports) {
+            for (; told < reports.size(); told++) {
+                listener.epochDone(reports.get(told));
+            }
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
