@@ -31,7 +31,8 @@ class ArchitectureTest {
             Map.entry("io", Set.of("nn", "data")),
             Map.entry("train", Set.of("nn", "compute", "data")),
             Map.entry("run", Set.of("train", "io", "data", "nn", "compute")),
-            Map.entry("cli", Set.of("run", "train", "io", "data", "nn", "compute")));
+            Map.entry("cli", Set.of("run", "train", "io", "data", "nn", "compute")),
+            Map.entry("spark", Set.of("run", "train", "io", "data", "nn", "compute")));
 
     private static final JavaClasses MAIN = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)

@@ -34,7 +34,7 @@ class ReadmeExampleTest {
 
     @Test
     void theTrainerExampleCompilesRunsAndLearns() throws Exception {
-        String printed = run(example("Spirals"));
+        String printed = run(dir, example("Spirals"));
         Matcher accuracy = Pattern.compile("training accuracy (\\d+\\.\\d+)").matcher(printed);
         assertTrue(accuracy.find(), "the example prints its accuracy");
         assertTrue(Double.parseDouble(accuracy.group(1)) >= 0.95, printed);
@@ -44,7 +44,7 @@ class ReadmeExampleTest {
     @Test
     void theTrainingRunExampleCompilesAndRunsTheJobOnAnyData() throws Exception {
         Path out = dir.resolve("run");
-        String printed = run(example("FashionMnist"), "spirals", out.toString());
+        String printed = run(dir, example("FashionMnist"), "spirals", out.toString());
         Matcher accuracy = Pattern.compile("test accuracy (\\d+\\.\\d+)").matcher(printed);
         assertTrue(accuracy.find(), printed);
         assertTrue(Double.parseDouble(accuracy.group(1)) > 0.5, printed);
@@ -64,14 +64,14 @@ class ReadmeExampleTest {
             }).evaluation().accuracy();
         }
         OnnxExport.export(model, onnx);
-        String printed = run(example("OnnxAccuracy"), onnx.toString(), "spirals");
+        String printed = run(dir, example("OnnxAccuracy"), onnx.toString(), "spirals");
         Matcher accuracy = Pattern.compile("ONNX Runtime test accuracy (\\d+\\.\\d+) on 300 examples").matcher(printed);
         assertTrue(accuracy.find(), printed);
         assertEquals(String.format(Locale.ROOT, "%.4f", galeAccuracy), accuracy.group(1));
     }
 
     /** The README's java block that declares {@code public class name}. */
-    private static String example(String name) throws IOException {
+    static String example(String name) throws IOException {
         Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(Path.of("README.md")));
         while (block.find()) {
             if (block.group(1).contains("public class " + name + " ")) {
@@ -81,8 +81,8 @@ class ReadmeExampleTest {
         throw new AssertionError("README.md has no java example of class " + name);
     }
 
-    /** Compiles {@code source} and runs its main class with {@code args}; what it printed. */
-    private String run(String source, String... args) throws Exception {
+    /** Compiles {@code source} into {@code dir} and runs its main class with {@code args}; what it printed. */
+    static String run(Path dir, String source, String... args) throws Exception {
         Matcher name = Pattern.compile("public class (\\w+)").matcher(source);
         assertTrue(name.find(), "the example has a public class");
         Path file = dir.resolve(name.group(1) + ".java");
@@ -94,7 +94,8 @@ class ReadmeExampleTest {
 
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream out = System.out;
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()}, getClass().getClassLoader())) {
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
+                ReadmeExampleTest.class.getClassLoader())) {
             System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
             Method main = loader.loadClass(name.group(1)).getMethod("main", String[].class);
             main.invoke(null, (Object) args);

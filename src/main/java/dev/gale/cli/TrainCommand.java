@@ -3,6 +3,7 @@ package dev.gale.cli;
 import dev.gale.compute.Backend;
 import dev.gale.data.DataSpec;
 import dev.gale.io.OutputPaths;
+import dev.gale.run.ClusterTrainer;
 import dev.gale.run.TrainSettings;
 import dev.gale.run.TrainingRun;
 import dev.gale.train.EpochReport;
@@ -107,11 +108,29 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log", paramLabel = "FILE.csv", description = "Per-epoch metrics as CSV.")
     Path log;
 
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "Train data-parallel on Apache Spark: local[N] on this machine, spark://HOST:PORT or yarn."
+                    + " The weights are those of one machine with the same --batch.")
+    String spark;
+
+    @Option(names = "--workers", defaultValue = "0", paramLabel = "N",
+            description = "Workers of a --spark run, each taking its share of every batch; 0 takes Spark's default"
+                    + " parallelism (default ${DEFAULT-VALUE}).")
+    int workers;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+        if (spark == null && workers != 0) {
+            throw new IllegalArgumentException("--workers needs --spark MASTER, e.g. --spark local[2]");
+        }
+        ClusterTrainer cluster = spark == null ? null : ClusterTrainer.find();
+        if (spark != null && cluster == null) {
+            throw new IllegalArgumentException("--spark needs Gale's Spark module and Spark on the class path: run "
+                    + "scripts/gale, which adds both when --spark is given, or build with mvn -Pspark package");
+        }
         PrintWriter out = spec.commandLine().getOut();
         TrainingRun.Outputs outputs = TrainingRun.Outputs.of(this.out).log(log).others(plotOutputs());
         if (checkpointDir != null) {
@@ -150,32 +169,38 @@ final class TrainCommand implements Callable<Integer> {
             }
         };
         TrainingRun.Result result;
-        try (Backend backend = data.open()) {
-            CountDownLatch finished = new CountDownLatch(1);
-            Thread onInterrupt = new Thread(() -> {
-                run.requestStop();
-                awaitQuietly(finished);
-            });
-            Runtime.getRuntime().addShutdownHook(onInterrupt);
-            try {
-                result = run.run(backend, listener);
-                if (result.interrupted()) {
-                    // Said before the latch opens: once it does, a Ctrl-C's JVM exits.
+        if (cluster != null) {
+            out.printf("gale: training on Spark at %s, each worker on %s%n", spark, data.device);
+            out.flush();
+            result = cluster.train(run, spark, workers, data.device, data.threads, listener);
+        } else {
+            try (Backend backend = data.open()) {
+                CountDownLatch finished = new CountDownLatch(1);
+                Thread onInterrupt = new Thread(() -> {
+                    run.requestStop();
+                    awaitQuietly(finished);
+                });
+                Runtime.getRuntime().addShutdownHook(onInterrupt);
+                try {
+                    result = run.run(backend, listener);
+                    if (result.interrupted()) {
+                        // Said before the latch opens: once it does, a Ctrl-C's JVM exits.
+                        progress.clear();
+                        int epochs = result.history().epochs().size();
+                        out.println(epochs == 0
+                                ? "gale: interrupted in the first epoch; nothing to save"
+                                : "gale: interrupted after epoch " + epochs + "; continue with: gale train --resume "
+                                + outputs.checkpoint() + " --out " + outputs.model());
+                        out.flush();
+                        return Main.INTERRUPTED;
+                    }
+                } catch (RuntimeException | IOException e) {
                     progress.clear();
-                    int epochs = result.history().epochs().size();
-                    out.println(epochs == 0
-                            ? "gale: interrupted in the first epoch; nothing to save"
-                            : "gale: interrupted after epoch " + epochs + "; continue with: gale train --resume "
-                            + outputs.checkpoint() + " --out " + outputs.model());
-                    out.flush();
-                    return Main.INTERRUPTED;
+                    throw e;
+                } finally {
+                    finished.countDown();
+                    removeHook(onInterrupt);
                 }
-            } catch (RuntimeException | IOException e) {
-                progress.clear();
-                throw e;
-            } finally {
-                finished.countDown();
-                removeHook(onInterrupt);
             }
         }
         TrainingHistory history = result.history();

@@ -240,6 +240,27 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * Data-parallel training's one exchange, between the backward pass and the update: {@code
+     * gradient[0, count)} becomes its sum over the workers of {@code collective}, and {@code loss[0]}
+     * becomes the sum over the workers of {@code lossShare * loss[0]}, lossShare being the worker's
+     * fraction of the global batch, so that the cost is the global batch's mean. Each worker scales
+     * its gradient by 1/(global batch rows) beforehand, so the sum is the global batch's gradient.
+     */
+    record AllReduce(Buffer gradient, Buffer loss, int count, float lossShare, Collective collective) implements Op {
+        public AllReduce {
+            positive(count, "count");
+            fits(gradient, count, "gradient");
+            fits(loss, 1, "loss");
+            Objects.requireNonNull(collective, "collective");
+        }
+
+        @Override
+        public List<Buffer> writes() {
+            return List.of(gradient, loss);
+        }
+    }
+
     /** {@code w -= lr * g}, lr read from {@code scalars} (see {@link StepScalars}). */
     record SgdUpdate(Buffer weights, Buffer gradient, int count, Buffer scalars) implements Op {
         public SgdUpdate {

@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.gale.compute.Backend;
+import dev.gale.compute.Collective;
 import dev.gale.data.DataSpec;
 import dev.gale.data.Dataset;
 import dev.gale.data.ImageShift;
@@ -119,6 +120,9 @@ public final class TrainingRun {
     private final Network resumedNetwork;
     private final Normalization resumedNormalization;
     private final Outputs outputs;
+    private final Path resumedFrom;
+    /** The data when the caller holds it already (e.g. rows a cluster collected); null loads the settings' data. */
+    private DataSpec.Source data;
     private volatile Trainer trainer;
     private volatile boolean stopRequested;
 
@@ -129,6 +133,7 @@ public final class TrainingRun {
         this.resumedNetwork = checkpoint == null ? null : checkpoint.model().network();
         this.resumedNormalization = checkpoint == null ? null : checkpoint.model().normalization();
         this.outputs = outputs;
+        this.resumedFrom = resumeFile;
         List<OutputPaths.Named> inputs = new ArrayList<>();
         for (Path file : DataSpec.files(settings.data())) {
             inputs.add(new OutputPaths.Named("--data", file));
@@ -176,6 +181,20 @@ public final class TrainingRun {
         return outputs;
     }
 
+    /** The checkpoint this run resumes, or null for a new run. */
+    public Path resumedFrom() {
+        return resumedFrom;
+    }
+
+    /**
+     * Trains on {@code data} instead of loading the settings' {@code data}, which then only names
+     * it in messages and in the model's metadata; returns this run.
+     */
+    public TrainingRun data(DataSpec.Source data) {
+        this.data = data;
+        return this;
+    }
+
     /** Completed epochs of the checkpoint this run resumes (0 for a new run). */
     public int resumedAfter() {
         return resumed == null ? 0 : resumed.epochsDone();
@@ -195,8 +214,19 @@ public final class TrainingRun {
 
     /** Trains on {@code backend}, which stays the caller's to close. */
     public Result run(Backend backend, Listener listener) throws IOException {
-        DataSpec.Source source = DataSpec.load(settings.data(), settings.labelColumn(), settings.classes(),
-                settings.seed());
+        return run(backend, listener, Collective.ONE_WORKER);
+    }
+
+    /**
+     * Trains on {@code backend} as one of {@code collective}'s workers, each running this same run on
+     * its share of every batch (see {@link Trainer.Builder#collective}). Worker 0 alone writes the
+     * checkpoints, the model and the log, and evaluates; the others return a result with the
+     * history and no evaluation.
+     */
+    public Result run(Backend backend, Listener listener, Collective collective) throws IOException {
+        boolean writes = collective.rank() == 0;
+        DataSpec.Source source = data != null ? data : DataSpec.load(settings.data(), settings.labelColumn(),
+                settings.classes(), settings.seed());
         Dataset train = source.train();
         Dataset validation = null;
         if (settings.valSplit() > 0) {
@@ -235,7 +265,8 @@ public final class TrainingRun {
                 .trainingAccuracy(classifier ? ACCURACY_SAMPLE : 0)
                 .progress(listener)
                 .listener(listener::epochDone)
-                .checkpoints(state -> {
+                .collective(collective)
+                .checkpoints(!writes ? null : state -> {
                     saveCheckpoint(network, normalization, state);
                     last[0] = state;
                 })
@@ -253,8 +284,8 @@ public final class TrainingRun {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
-        if (history.interrupted()) {
-            return new Result(network, normalization, history, true, null, null, false);
+        if (history.interrupted() || !writes) {
+            return new Result(network, normalization, history, history.interrupted(), null, null, false);
         }
 
         Dataset evaluated = test != null ? test : validation != null ? validation : train;

@@ -1,6 +1,7 @@
 package dev.gale.train;
 
 import dev.gale.compute.Buffer;
+import dev.gale.compute.Collective;
 import dev.gale.compute.DropoutMask;
 import dev.gale.compute.LossFunction;
 import dev.gale.compute.Op;
@@ -24,6 +25,8 @@ import java.util.List;
  * backward: dZ_L = H - Y (times g'(Z_L) for MSE on a non-identity output)
  *           dW = dZ^T A_prev / m, db = column sums of dZ / m
  *           dA_prev = dZ W, dZ_prev = dA_prev * g'(Z_prev)
+ * exchange: with many workers, each holding rows of the global batch of m rows, the gradients
+ *           (already divided by m) and the cost are summed over the workers
  *           then dW += lambda/m W over every layer's weights at once
  * update:   one optimizer kernel over the whole parameter arena
  * </pre>
@@ -33,16 +36,47 @@ final class StepPlanner {
     private StepPlanner() {
     }
 
-    /** Forward, loss, backward and update: one mini-batch step. */
-    static StepPlan trainingStep(ResidentNetwork r, int rows, Optimizer optimizer) {
-        List<Op> ops = gradientOps(r, rows);
+    /**
+     * Rows {@code [first, first + rows)} of a global batch of {@code batch} rows: a worker's part of a
+     * data-parallel step, or the whole batch on one machine. A worker may have no rows when the
+     * batch has fewer rows than there are workers (an epoch's tail).
+     */
+    record BatchShare(int first, int rows, int batch) {
+        static BatchShare whole(int rows) {
+            return new BatchShare(0, rows, rows);
+        }
+
+        /** Worker {@code rank}'s contiguous part, the parts as even as the rows allow. */
+        static BatchShare of(int batch, Collective collective) {
+            int first = (int) ((long) batch * collective.rank() / collective.workers());
+            int end = (int) ((long) batch * (collective.rank() + 1) / collective.workers());
+            return new BatchShare(first, end - first, batch);
+        }
+    }
+
+    /**
+     * Forward, loss, backward, exchange and update: one worker's part of a mini-batch step. A share
+     * without rows only adds the zero gradient and cost that the caller writes to the arena and the
+     * loss before each run.
+     */
+    static StepPlan trainingStep(ResidentNetwork r, BatchShare share, Optimizer optimizer, Collective collective) {
+        List<Op> ops = share.rows() == 0 ? new ArrayList<>() : backpropagation(r, share);
+        if (collective.workers() > 1) {
+            ops.add(new Op.AllReduce(r.gradientArena, r.loss, r.gradientArena.length(),
+                    (float) share.rows() / share.batch(), collective));
+        }
+        addL2Gradient(r, share.batch(), ops);
         ops.add(update(r, optimizer));
-        return new StepPlan("train[" + rows + "]", ops, List.of(r.input, r.target, r.scalars), List.of(r.loss));
+        List<Buffer> inputs = share.rows() == 0 ? List.of(r.gradientArena, r.loss, r.scalars)
+                : List.of(r.input, r.target, r.scalars);
+        return new StepPlan("train[" + share.rows() + " of " + share.batch() + "]", ops, inputs, List.of(r.loss));
     }
 
     /** Forward, loss and backward: the cost and its gradient, for gradient checks and conjugate gradient. */
     static StepPlan gradient(ResidentNetwork r, int rows) {
-        return new StepPlan("gradient[" + rows + "]", gradientOps(r, rows), List.of(), List.of(r.loss));
+        List<Op> ops = backpropagation(r, BatchShare.whole(rows));
+        addL2Gradient(r, rows, ops);
+        return new StepPlan("gradient[" + rows + "]", ops, List.of(), List.of(r.loss));
     }
 
     /** Forward and the data term of the loss (no penalty): for evaluation in chunks. */
@@ -106,15 +140,21 @@ final class StepPlanner {
         }
     }
 
-    private static List<Op> gradientOps(ResidentNetwork r, int rows) {
-        List<Op> ops = forward(r, rows, true);
-        ops.add(lossOp(r, rows, true));
-        backward(r, rows, ops);
+    /** The share's data term and its gradient, divided by the global batch's rows. */
+    private static List<Op> backpropagation(ResidentNetwork r, BatchShare share) {
+        List<Op> ops = forward(r, share, true);
+        ops.add(lossOp(r, share.rows(), true));
+        backward(r, share, ops);
         return ops;
     }
 
-    /** With {@code training}, each layer that has dropout passes its masked activations on. */
     private static List<Op> forward(ResidentNetwork r, int rows, boolean training) {
+        return forward(r, BatchShare.whole(rows), training);
+    }
+
+    /** With {@code training}, each layer that has dropout passes its masked activations on. */
+    private static List<Op> forward(ResidentNetwork r, BatchShare share, boolean training) {
+        int rows = share.rows();
         checkRows(r, rows);
         List<Op> ops = new ArrayList<>();
         Network network = r.network;
@@ -136,7 +176,7 @@ final class StepPlanner {
                         pointwise(d.activation()), (float) d.activation().slope()));
             }
             if (training && r.dropped[l] != null) {
-                ops.add(dropout(r, l, r.a[l], r.dropped[l], rows));
+                ops.add(dropout(r, l, r.a[l], r.dropped[l], share));
             }
         }
         return ops;
@@ -148,7 +188,8 @@ final class StepPlanner {
                 delta ? r.deltaZ[last] : null, r.loss, rows, r.network.outputs());
     }
 
-    private static void backward(ResidentNetwork r, int rows, List<Op> ops) {
+    private static void backward(ResidentNetwork r, BatchShare share, List<Op> ops) {
+        int rows = share.rows();
         Network network = r.network;
         int last = network.layers().size() - 1;
         Activation output = network.outputLayer().activation();
@@ -156,7 +197,7 @@ final class StepPlanner {
             ops.add(new Op.ActivationGradient(r.deltaZ[last], r.z[last], r.a[last], rows * network.outputs(),
                     pointwise(output), (float) output.slope()));
         }
-        float perExample = 1f / rows;
+        float perExample = 1f / share.batch();
         for (int l = last; l >= 0; l--) {
             int linear = network.layers().get(l).linearUnits();
             int fanIn = r.inputsOf(l);
@@ -164,17 +205,22 @@ final class StepPlanner {
                     linear, fanIn, rows, perExample, 0f));
             ops.add(new Op.ColumnSums(r.deltaZ[l], r.biasGradients[l], rows, linear, perExample));
             if (l > 0) {
-                propagate(r, rows, l, ops);
+                propagate(r, share, l, ops);
             }
         }
-        if (network.l2() > 0) {
+    }
+
+    /** lambda/(2m) sum W^2 into the cost and lambda/m W into the gradient, m the global batch's rows. */
+    private static void addL2Gradient(ResidentNetwork r, int batch, List<Op> ops) {
+        if (r.network.l2() > 0) {
             ops.add(new Op.L2Penalty(allWeights(r), r.gradientArena.slice(0, r.weightCount), r.loss, r.weightCount,
-                    (float) (network.l2() / rows)));
+                    (float) (r.network.l2() / batch)));
         }
     }
 
     /** dZ_{l-1} from dZ_l: through layer l's weights, then layer l-1's nonlinearity. */
-    private static void propagate(ResidentNetwork r, int rows, int l, List<Op> ops) {
+    private static void propagate(ResidentNetwork r, BatchShare share, int l, List<Op> ops) {
+        int rows = share.rows();
         int below = l - 1;
         Layer previous = r.network.layers().get(below);
         int linear = r.network.layers().get(l).linearUnits();
@@ -183,7 +229,7 @@ final class StepPlanner {
                 ops.add(new Op.Gemm(r.deltaZ[l], false, r.weights[l], false, r.deltaA[below],
                         rows, m.units(), linear, 1f, 0f));
                 if (r.dropped[below] != null) {
-                    ops.add(dropout(r, below, r.deltaA[below], r.deltaA[below], rows));
+                    ops.add(dropout(r, below, r.deltaA[below], r.deltaA[below], share));
                 }
                 ops.add(new Op.MaxoutBackward(r.deltaA[below], r.z[below], r.deltaZ[below], rows, m.units(), m.pieces()));
             }
@@ -191,7 +237,7 @@ final class StepPlanner {
                 ops.add(new Op.Gemm(r.deltaZ[l], false, r.weights[l], false, r.deltaZ[below],
                         rows, d.units(), linear, 1f, 0f));
                 if (r.dropped[below] != null) {
-                    ops.add(dropout(r, below, r.deltaZ[below], r.deltaZ[below], rows));
+                    ops.add(dropout(r, below, r.deltaZ[below], r.deltaZ[below], share));
                 }
                 ops.add(new Op.ActivationGradient(r.deltaZ[below], r.z[below], r.a[below], rows * d.units(),
                         pointwise(d.activation()), (float) d.activation().slope()));
@@ -201,12 +247,16 @@ final class StepPlanner {
 
     /**
      * Layer l's dropout on rows of its outputs: the same mask forward (on the activations) and
-     * backward (on their deltas), since both draw from the layer's seed at the step's count.
+     * backward (on their deltas), since both draw from the layer's seed at the step's count. A
+     * share's elements are numbered from its first row in the global batch: the draw mixes in
+     * element * MIX1, and (first + i) * MIX1 = first * MIX1 + i * MIX1 modulo 2^64, so moving
+     * first * MIX1 into the seed gives each worker the masks one machine draws for those rows.
      */
-    private static Op dropout(ResidentNetwork r, int l, Buffer in, Buffer out, int rows) {
+    private static Op dropout(ResidentNetwork r, int l, Buffer in, Buffer out, BatchShare share) {
         int units = r.network.layers().get(l).units();
-        return new Op.Dropout(in, out, rows * units, r.network.dropout(l), r.dropoutSeed + (l + 1) * DropoutMask.GOLDEN,
-                r.scalars);
+        long firstElement = (long) share.first() * units;
+        return new Op.Dropout(in, out, share.rows() * units, r.network.dropout(l),
+                r.dropoutSeed + (l + 1) * DropoutMask.GOLDEN + firstElement * DropoutMask.MIX1, r.scalars);
     }
 
     private static Op update(ResidentNetwork r, Optimizer optimizer) {

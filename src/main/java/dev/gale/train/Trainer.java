@@ -1,6 +1,7 @@
 package dev.gale.train;
 
 import dev.gale.compute.Backend;
+import dev.gale.compute.Collective;
 import dev.gale.data.Dataset;
 import dev.gale.data.ImageShift;
 import dev.gale.nn.Network;
@@ -32,6 +33,7 @@ public final class Trainer {
     private final Consumer<TrainingState> checkpoints;
     private final int accuracySample;
     private final ImageShift augmentation;
+    private final Collective collective;
     private volatile boolean stopRequested;
 
     /**
@@ -55,6 +57,7 @@ public final class Trainer {
         this.checkpoints = b.checkpoints;
         this.accuracySample = b.accuracySample;
         this.augmentation = b.augmentation;
+        this.collective = b.collective;
     }
 
     public static Builder builder(Backend backend) {
@@ -99,6 +102,10 @@ public final class Trainer {
             if (resume != null) {
                 throw new IllegalArgumentException("conjugate gradient runs cannot be resumed; start again or use "
                         + "a mini-batch optimizer");
+            }
+            if (collective.workers() > 1) {
+                throw new IllegalArgumentException("conjugate gradient runs on one machine; use a mini-batch optimizer "
+                        + "to train on many workers");
             }
             run = new FullBatchRun(network, train);
         } else {
@@ -210,7 +217,11 @@ public final class Trainer {
         boolean converged();
     }
 
-    /** Mini-batch steps as compiled plans: a full-batch plan and, when rows do not divide, a tail plan. */
+    /**
+     * Mini-batch steps as compiled plans: a full-batch plan and, when rows do not divide, a tail plan.
+     * With many workers, every worker walks the same shuffled order and takes its share of each
+     * batch, so that the batches are those of one machine.
+     */
     private final class MiniBatchRun implements Run {
         private final Dataset train;
         private final ResidentNetwork resident;
@@ -223,16 +234,19 @@ public final class Trainer {
         private double bound = Double.NaN;
 
         private final class Step {
+            /** Rows of the global batch. */
             final int rows;
+            final StepPlanner.BatchShare share;
             final float[] features;
             final float[] targets;
             final TrainingStep compiled;
 
             Step(int rows) {
                 this.rows = rows;
-                this.features = new float[rows * train.inputs()];
-                this.targets = new float[rows * train.outputs()];
-                this.compiled = new TrainingStep(resident, optimizer, rows);
+                this.share = StepPlanner.BatchShare.of(rows, collective);
+                this.features = new float[share.rows() * train.inputs()];
+                this.targets = new float[share.rows() * train.outputs()];
+                this.compiled = new TrainingStep(resident, optimizer, share, collective);
             }
         }
 
@@ -240,7 +254,10 @@ public final class Trainer {
             this.train = train;
             this.network = network;
             int rows = Math.min(batchSize, train.rows());
-            this.resident = ResidentNetwork.forTraining(backend, network, rows, StepPlanner.stateBuffers(optimizer), seed);
+            // No share of a batch of at most rows rows is larger: a worker's share of t rows is at most ceil(t / N).
+            int shareRows = Math.ceilDiv(rows, collective.workers());
+            this.resident = ResidentNetwork.forTraining(backend, network, shareRows, StepPlanner.stateBuffers(optimizer),
+                    seed);
             if (resume != null) {
                 resident.uploadState(resume.optimizerState());
                 this.step = resume.step();
@@ -297,8 +314,8 @@ public final class Trainer {
         private void gather(int start, Step s, int epoch) {
             int inputs = train.inputs();
             int outputs = train.outputs();
-            for (int i = 0; i < s.rows; i++) {
-                int row = order[start + i];
+            for (int i = 0; i < s.share.rows(); i++) {
+                int row = order[start + s.share.first() + i];
                 if (augmentation == null) {
                     System.arraycopy(train.features(), row * inputs, s.features, i * inputs, inputs);
                 } else {
@@ -356,6 +373,7 @@ public final class Trainer {
         private Consumer<TrainingState> checkpoints;
         private int accuracySample;
         private ImageShift augmentation;
+        private Collective collective = Collective.ONE_WORKER;
 
         private Builder(Backend backend) {
             if (backend == null) {
@@ -444,9 +462,20 @@ public final class Trainer {
             return this;
         }
 
+        /**
+         * Trains as one of {@code collective}'s workers: every worker runs the same fit on the same data,
+         * takes its contiguous share of every batch of {@link #batchSize} rows (the global batch) and
+         * sums the gradients with the others before each update, so that all hold the weights one
+         * machine would reach.
+         */
+        public Builder collective(Collective collective) {
+            this.collective = collective;
+            return this;
+        }
+
         public Trainer build() {
-            if (optimizer == null || schedule == null || listener == null || progress == null) {
-                throw new IllegalArgumentException("optimizer, schedule and listeners must not be null");
+            if (optimizer == null || schedule == null || listener == null || progress == null || collective == null) {
+                throw new IllegalArgumentException("optimizer, schedule, collective and listeners must not be null");
             }
             if (batchSize <= 0 || epochs <= 0 || patience < 0 || accuracySample < 0) {
                 throw new IllegalArgumentException("batch size and epochs must be positive, patience and the accuracy "

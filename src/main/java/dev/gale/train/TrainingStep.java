@@ -1,6 +1,7 @@
 package dev.gale.train;
 
 import dev.gale.compute.Backend;
+import dev.gale.compute.Collective;
 import dev.gale.compute.CompiledPlan;
 import dev.gale.compute.StepScalars;
 import dev.gale.nn.Network;
@@ -18,12 +19,15 @@ public final class TrainingStep {
     private final CompiledPlan plan;
     private final float[] scalars = new float[StepScalars.LENGTH];
     private final float[] loss = new float[1];
+    /** For a worker without rows in this step: the gradient it adds to the others' (null otherwise). */
+    private final float[] noGradient;
 
-    TrainingStep(ResidentNetwork resident, Optimizer optimizer, int rows) {
+    TrainingStep(ResidentNetwork resident, Optimizer optimizer, StepPlanner.BatchShare share, Collective collective) {
         this.resident = resident;
         this.optimizer = optimizer;
-        this.rows = rows;
-        this.plan = resident.backend.compile(StepPlanner.trainingStep(resident, rows, optimizer));
+        this.rows = share.rows();
+        this.plan = resident.backend.compile(StepPlanner.trainingStep(resident, share, optimizer, collective));
+        this.noGradient = rows == 0 ? new float[resident.gradientArena.length()] : null;
     }
 
     /**
@@ -33,7 +37,8 @@ public final class TrainingStep {
      */
     public static TrainingStep compile(Backend backend, Network network, Optimizer optimizer, int rows, long seed) {
         return new TrainingStep(ResidentNetwork.forTraining(backend, network, rows,
-                StepPlanner.stateBuffers(optimizer), seed), optimizer, rows);
+                StepPlanner.stateBuffers(optimizer), seed), optimizer, StepPlanner.BatchShare.whole(rows),
+                Collective.ONE_WORKER);
     }
 
     public int rows() {
@@ -47,12 +52,19 @@ public final class TrainingStep {
 
     /**
      * Runs step {@code t} (1-based, as Adam's bias correction counts) at {@code learningRate} on a
-     * batch of {@code rows()} examples, row-major, and returns its cost.
+     * batch of {@code rows()} examples, row-major, and returns its cost (of the global batch, when
+     * this is a worker's share of it).
      */
     public float run(float[] features, float[] targets, long t, double learningRate) {
         StepPlanner.stepScalars(optimizer, t, learningRate, scalars);
-        resident.backend.write(resident.input, features);
-        resident.backend.write(resident.target, targets);
+        if (noGradient == null) {
+            resident.backend.write(resident.input, features);
+            resident.backend.write(resident.target, targets);
+        } else {
+            loss[0] = 0;
+            resident.backend.write(resident.gradientArena, noGradient);
+            resident.backend.write(resident.loss, loss);
+        }
         resident.backend.write(resident.scalars, scalars);
         plan.run();
         resident.backend.read(resident.loss, loss);

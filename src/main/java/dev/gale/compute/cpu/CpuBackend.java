@@ -382,6 +382,35 @@ public final class CpuBackend implements Backend {
                             o.beta1(), o.beta2(), o.epsilon(), 0f, lr, c1, c2, split, to);
                 });
             }
+            case Op.AllReduce o -> {
+                float[] gradient = data(o.gradient());
+                float[] loss = data(o.loss());
+                int gradientOff = o.gradient().offset();
+                int lossAt = o.loss().offset();
+                // No tasks: the exchange runs in finish, on the thread that runs the plan, so that a
+                // failed peer's exception reaches the caller as it is.
+                yield new Step() {
+                    @Override
+                    public int phases() {
+                        return 1;
+                    }
+
+                    @Override
+                    public int tasks(int phase) {
+                        return 0;
+                    }
+
+                    @Override
+                    public void run(int phase, int task, int worker) {
+                    }
+
+                    @Override
+                    public void finish() {
+                        loss[lossAt] = o.collective().allReduce(gradient, gradientOff, o.count(),
+                                o.lossShare() * loss[lossAt]);
+                    }
+                };
+            }
         };
     }
 

@@ -122,6 +122,21 @@ public final class ReferenceBackend implements Backend {
             case Op.SgdUpdate u -> sgd(u);
             case Op.MomentumUpdate u -> momentum(u);
             case Op.AdamUpdate u -> adam(u);
+            case Op.AllReduce r -> allReduce(r);
+        }
+    }
+
+    /** Gradients cross between workers in float32, so the reference rounds them to it. */
+    private void allReduce(Op.AllReduce op) {
+        Elements gradient = elements(op.gradient());
+        Elements loss = elements(op.loss());
+        float[] values = new float[op.count()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) gradient.get(i);
+        }
+        loss.set(0, op.collective().allReduce(values, 0, values.length, (float) (op.lossShare() * loss.get(0))));
+        for (int i = 0; i < values.length; i++) {
+            gradient.set(i, values[i]);
         }
     }
 

@@ -1,0 +1,56 @@
+package dev.gale.cli;
+
+import static dev.gale.cli.CliTest.gale;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code gale train --spark}: a run in local mode, and the mistakes a user can make, each one line. */
+class SparkTrainCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private CliTest.Result train(String... extra) {
+        String[] args = {"train", "--data", "spirals", "--layers", "16", "--lr", "0.01", "--epochs", "2",
+                "--out", dir.resolve("model.safetensors").toString()};
+        String[] all = new String[args.length + extra.length];
+        System.arraycopy(args, 0, all, 0, args.length);
+        System.arraycopy(extra, 0, all, args.length, extra.length);
+        return gale(all);
+    }
+
+    @Test
+    void trainsOnTwoLocalWorkers() {
+        CliTest.Result result = train("--spark", "local[2]", "--workers", "2");
+        assertEquals(0, result.code(), result.err());
+        assertTrue(result.out().contains("gale: training on Spark at local[2]"), result.out());
+        assertTrue(result.out().contains("test accuracy"), result.out());
+        assertEquals(2, result.out().lines().filter(line -> line.startsWith("epoch ")).count(), result.out());
+        assertTrue(Files.exists(dir.resolve("model.safetensors")));
+    }
+
+    @Test
+    void moreWorkersThanLocalSlotsIsOneLine() {
+        train("--spark", "local[2]", "--workers", "3").assertOneLineError("--workers 3 needs 3 task slots");
+    }
+
+    @Test
+    void aMasterSparkCannotParseIsOneLine() {
+        train("--spark", "nowhere").assertOneLineError("cannot start Spark with master 'nowhere'");
+    }
+
+    @Test
+    void workersWithoutSparkIsOneLine() {
+        train("--workers", "2").assertOneLineError("--workers needs --spark");
+    }
+
+    @Test
+    void noWorkersIsOneLine() {
+        train("--spark", "local[2]", "--workers", "-1").assertOneLineError("--workers must be 0");
+    }
+}
