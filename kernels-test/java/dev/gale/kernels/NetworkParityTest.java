@@ -1,9 +1,11 @@
 package dev.gale.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gale.compute.Backend;
+import dev.gale.compute.Collective;
 import dev.gale.compute.reference.ReferenceBackend;
 import dev.gale.data.Dataset;
 import dev.gale.data.Synthetic;
@@ -74,12 +76,66 @@ class NetworkParityTest {
     }
 
     private static Run train(Backend backend, NetworkCase shape, Optimizer optimizer) {
+        return train(backend, shape, optimizer, Collective.ONE_WORKER);
+    }
+
+    private static Run train(Backend backend, NetworkCase shape, Optimizer optimizer, Collective collective) {
         Dataset data = Synthetic.blobs(10, 4, 7, 1.5, 5);
         Network network = shape.build().get();
         List<Double> costs = new ArrayList<>();
-        Trainer.builder(backend).optimizer(optimizer).batchSize(10).epochs(5).seed(3)
+        Trainer.builder(backend).optimizer(optimizer).batchSize(10).epochs(5).seed(3).collective(collective)
                 .listener(report -> costs.add(report.trainingLoss())).build().fit(network, data);
         return new Run(network, costs);
+    }
+
+    /**
+     * Worker 0 of two whose partner, as this collective plays it, computed the same gradient and cost
+     * on its rows: the sum doubles what worker 0 hands over. A backend that runs the exchange must
+     * take its gradient and cost out after the backward pass and update with what comes back.
+     */
+    private static final class MirroredWorker implements Collective {
+        @Override
+        public int workers() {
+            return 2;
+        }
+
+        @Override
+        public int rank() {
+            return 0;
+        }
+
+        @Override
+        public float allReduce(float[] values, int offset, int count, float scalar) {
+            for (int i = offset; i < offset + count; i++) {
+                values[i] *= 2;
+            }
+            return 2 * scalar;
+        }
+    }
+
+    @TestFactory
+    Stream<DynamicNode> asOneOfTwoWorkersEveryBackendExchangesAndAgrees() {
+        return networks().stream().map(shape -> dynamicContainer(shape.name(), Stream.of(Optimizer.sgd(0.2),
+                Optimizer.adamW(0.01, 0.05)).map(optimizer -> {
+                    Run reference;
+                    try (ReferenceBackend oracle = new ReferenceBackend()) {
+                        reference = train(oracle, shape, optimizer, new MirroredWorker());
+                    }
+                    Run alone;
+                    try (ReferenceBackend oracle = new ReferenceBackend()) {
+                        alone = train(oracle, shape, optimizer);
+                    }
+                    return dynamicContainer(optimizer.toString(), BackendsUnderTest.all().stream().map(factory ->
+                            dynamicTest(factory.name(), () -> {
+                                try (Backend backend = factory.open().apply(0)) {
+                                    Run run = train(backend, shape, optimizer, new MirroredWorker());
+                                    compare(shape.name() + " as worker 0 of 2 on " + backend.description(), optimizer,
+                                            run, reference, "the reference");
+                                    assertNotEquals(alone.costs().getFirst(), run.costs().getFirst(),
+                                            "the exchange changed the run");
+                                }
+                            })));
+                })));
     }
 
     @TestFactory

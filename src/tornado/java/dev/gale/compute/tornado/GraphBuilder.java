@@ -234,8 +234,8 @@ final class GraphBuilder {
                     array(o.gradient()), o.gradient().offset(), array(o.firstMoment()), o.firstMoment().offset(),
                     array(o.secondMoment()), o.secondMoment().offset(), array(o.scalars()), o.scalars().offset(),
                     o.count(), o.decayed(), o.beta1(), o.beta2(), o.epsilon(), o.weightDecay());
-            case Op.AllReduce o -> throw new IllegalArgumentException("the TornadoVM backend does not exchange "
-                    + "gradients between workers: run data-parallel training on --device cpu");
+            case Op.AllReduce o -> throw new IllegalStateException("the backend runs the exchange on the host, "
+                    + "between two device plans");
         }
     }
 

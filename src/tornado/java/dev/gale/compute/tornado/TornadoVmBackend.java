@@ -3,9 +3,11 @@ package dev.gale.compute.tornado;
 import dev.gale.compute.Backend;
 import dev.gale.compute.Buffer;
 import dev.gale.compute.CompiledPlan;
+import dev.gale.compute.Op;
 import dev.gale.compute.StepPlan;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 
 /**
@@ -61,9 +63,64 @@ final class TornadoVmBackend implements Backend {
 
     @Override
     public CompiledPlan compile(StepPlan plan) {
+        for (int i = 0; i < plan.ops().size(); i++) {
+            if (plan.ops().get(i) instanceof Op.AllReduce exchange) {
+                return exchangeOnTheHost(plan, i, exchange);
+            }
+        }
         DevicePlan compiled = GraphBuilder.build(plan, device, this::own, gemm);
         plans.add(compiled);
         return compiled;
+    }
+
+    /**
+     * A plan with a gradient exchange runs as the device plan of the ops before it, the exchange on
+     * the host (the collective is host code: sockets), and the device plan of the ops after it. The
+     * gradient and the cost stream out of the first plan and into the second; the parameters move
+     * between the two plans' device copies as any buffer two plans share does.
+     */
+    private CompiledPlan exchangeOnTheHost(StepPlan plan, int at, Op.AllReduce exchange) {
+        List<Buffer> crossing = List.of(exchange.gradient(), exchange.loss());
+        List<Op> before = plan.ops().subList(0, at);
+        List<Op> after = plan.ops().subList(at + 1, plan.ops().size());
+        CompiledPlan first = before.isEmpty() ? null
+                : compile(part(plan.name() + " before the exchange", before, plan.inputs(), crossing));
+        CompiledPlan second = after.isEmpty() ? null
+                : compile(part(plan.name() + " after the exchange", after, crossing, plan.outputs()));
+        float[] values = new float[exchange.count()];
+        float[] cost = new float[1];
+        return new CompiledPlan() {
+            @Override
+            public void run() {
+                if (first != null) {
+                    first.run();
+                }
+                read(exchange.gradient(), values);
+                read(exchange.loss(), cost);
+                cost[0] = exchange.collective().allReduce(values, 0, values.length, exchange.lossShare() * cost[0]);
+                write(exchange.gradient(), values);
+                write(exchange.loss(), cost);
+                if (second != null) {
+                    second.run();
+                }
+            }
+
+            @Override
+            public Traffic traffic() {
+                Traffic one = first == null ? new Traffic(0, 0, 0) : first.traffic();
+                Traffic two = second == null ? new Traffic(0, 0, 0) : second.traffic();
+                return new Traffic(one.launches() + two.launches(), one.bytesIn() + two.bytesIn(),
+                        one.bytesOut() + two.bytesOut());
+            }
+        };
+    }
+
+    /** Ops of a split plan, with the buffers among {@code inputs} and {@code outputs} that they use. */
+    private static StepPlan part(String name, List<Op> ops, List<Buffer> inputs, List<Buffer> outputs) {
+        Set<Buffer> used = new StepPlan(name, ops).buffers();
+        List<Buffer> written = ops.stream().flatMap(op -> op.writes().stream()).toList();
+        return new StepPlan(name, ops, inputs.stream().filter(used::contains).toList(),
+                outputs.stream().filter(written::contains).toList());
     }
 
     @Override
