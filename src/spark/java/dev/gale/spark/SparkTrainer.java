@@ -201,6 +201,21 @@ public final class SparkTrainer implements ClusterTrainer {
         /** Runs the job; {@code told} epochs (a resumed checkpoint's) are not told to {@code listener} again. */
         TrainingRun.Result run(SparkSession spark, int workers, int told, TrainingRun.Listener listener)
                 throws IOException {
+            try {
+                return runStage(spark, workers, told, listener);
+            } catch (RuntimeException e) {
+                if (spark.sparkContext().isStopped()) {
+                    // A master that stops answering stops the context at any moment, and what fails then
+                    // is Spark's own plumbing, whose message says nothing to a user.
+                    throw new IllegalStateException("Spark stopped the application before the job ended (see Spark's "
+                            + "log): check that the master " + spark.sparkContext().master() + " runs and answers");
+                }
+                throw e;
+            }
+        }
+
+        private TrainingRun.Result runStage(SparkSession spark, int workers, int told, TrainingRun.Listener listener)
+                throws IOException {
             int slots = spark.sparkContext().defaultParallelism();
             int count = workers == 0 ? slots : workers;
             if (count < 1) {
@@ -227,11 +242,6 @@ public final class SparkTrainer implements ClusterTrainer {
                 outcomes = JavaRDD.fromRDD(ranks.rdd().barrier().mapPartitions(task, false, tag), tag).repartition(1)
                         .collect();
             } catch (Exception e) {
-                if (spark.sparkContext().isStopped()) {
-                    // What fails then is Spark's own plumbing, whose message says nothing to a user.
-                    throw new IllegalStateException("Spark stopped the application before the job ended (see Spark's "
-                            + "log): check that the master " + spark.sparkContext().master() + " runs and answers");
-                }
                 throw new IllegalStateException("the Spark job failed: " + reason(e));
             }
             for (Outcome outcome : outcomes) {
