@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +48,25 @@ class SparkTrainCommandTest {
     @Test
     void aMasterSparkCannotParseIsOneLine() {
         train("--spark", "nowhere").assertOneLineError("cannot start Spark with master 'nowhere'");
+    }
+
+    @Test
+    void withoutSparkOnTheClassPathItIsOneLineThatSaysHowToGetIt() throws Exception {
+        // Gale's classes, the Spark module's among them, and every jar but Spark's own: what a jar built
+        // with the module sees when it runs without Spark.
+        String classPath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !Path.of(entry).getFileName().toString().startsWith("spark-"))
+                .collect(Collectors.joining(File.pathSeparator));
+        List<String> command = List.of(ProcessHandle.current().info().command().orElse("java"),
+                "--add-modules=jdk.incubator.vector", "-cp", classPath, Main.class.getName(), "train", "--data",
+                "spirals", "--spark", "local[2]", "--out", dir.resolve("m.safetensors").toString());
+        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        List<String> lines = err.lines().filter(line -> !line.startsWith("WARNING: Using incubator modules")).toList();
+        assertEquals(1, lines.size(), err);
+        assertTrue(lines.getFirst().startsWith("gale: error: --spark needs Gale's Spark module and Spark"), err);
+        assertEquals(1, process.exitValue());
     }
 
     @Test

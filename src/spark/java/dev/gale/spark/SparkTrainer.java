@@ -62,8 +62,13 @@ public final class SparkTrainer implements ClusterTrainer {
     private static final Pattern TASK_EXCEPTION =
             Pattern.compile("(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ([^\\n]*)");
 
-    /** For {@link java.util.ServiceLoader}: {@code gale train --spark} finds Spark through it. */
+    /**
+     * For {@link java.util.ServiceLoader}: {@code gale train --spark} finds Spark through it. Resolving
+     * a Spark class here makes a jar built with this module but run without Spark fail where the
+     * core looks for a cluster trainer, which it then reports as missing, and not halfway into a run.
+     */
     public SparkTrainer() {
+        SparkSession.class.getName();
     }
 
     /** Where a test makes a task fail, as a lost executor would; null outside tests. */
