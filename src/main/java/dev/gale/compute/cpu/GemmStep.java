@@ -4,21 +4,20 @@ import dev.gale.compute.Op;
 import java.util.Arrays;
 
 /**
- * {@link Op.Gemm}, BLIS style for op(B): it is packed into panels of {@code tileCols} columns laid
- * out step by step along k, so that the micro-kernel streams it contiguously whatever its transpose.
- * op(A) is read where it is: the micro-kernel broadcasts one element of each of its rows per k step,
- * from any row and step stride, so packing op(A) would only copy it. Packed, A cost its packing pass
- * and nothing less in the multiply: reading it in place made 128x128x10:NN 13-15% faster, the
- * step's 128x256x784:NT 5-7%, and 1024^3 2-5%, at 512 and at 256 bits.
+ * {@link Op.Gemm}, BLIS style. Operands are packed into panels laid out step by step along k, op(A)
+ * in panels of {@code tileRows} rows and op(B) of {@code tileCols} columns, so that one
+ * micro-kernel serves every transpose and streams both operands contiguously.
  *
  * <p>A first phase packs op(B), shared by all threads. A second splits C into bands, one task
  * each. Within a band, k runs in blocks of {@link GemmBlocking#DEPTH}: each packed B micro-panel
- * of the block stays in L1 while the band's rows of op(A) stream past it from L2, and the band of
- * C stays in L2 from one k block to the next. {@link GemmBlocking} sizes the bands from the
+ * of the block stays in L1 while the band's A panels stream past it from L2, and the band of C
+ * stays in L2 from one k block to the next. {@link GemmBlocking} sizes the bands from the
  * machine's caches, and orders them so that the op(A) rows of a group of row bands and the B
  * panels of a column band are read again while they are in L3.
  *
- * <p>Where C has at most two row tiles,
+ * <p>op(A) is packed by the thread that takes a band, into a region of its own, unless it already
+ * holds the band's rows; where C has several column bands, a row band's op(A) is needed by as many
+ * tasks, and is packed once in the first phase instead, shared. Where C has at most two row tiles,
  * each B panel would serve one or two micro-tiles, and copying op(B) cost as much as the multiply
  * (10x128x128): the micro-kernel reads op(B) where it is when its rows are contiguous and whole
  * micro-tiles wide, and otherwise each band packs a B micro-panel into a scratch of its own, in
@@ -109,9 +108,10 @@ final class GemmStep implements Step {
 
     private final Kernels kernels;
     private final Packing packing;
-    /** Where this GEMM's B micro-panel begins in each thread's own buffer. */
+    /** Where this GEMM's panels begin in each thread's own buffer: op(A), then a B micro-panel. */
+    private final int ownA;
     private final int ownB;
-    /** Where this GEMM's shared op(B) panels begin. */
+    /** Where this GEMM's shared panels begin: op(B), then op(A) where it is shared. */
     private final int sharedBase;
     /**
      * The shared panels alternate between two regions of this size from run to run. Rewriting the
@@ -120,6 +120,8 @@ final class GemmStep implements Step {
      * went from 49 to 36 us, of its input batch from 40 to 33.
      */
     private final int sharedSize;
+    /** Where packed op(A) begins within a shared region, after op(B). */
+    private final int sharedA;
     /** Which of the two regions this run packs into; flipped by {@link #finish}. */
     private int region;
     private final float[] a;
@@ -143,9 +145,11 @@ final class GemmStep implements Step {
     private final int bStepStride;
     private final int rowTiles;
     private final int colTiles;
-    /** Packing tasks for op(B), each of this many panels. */
+    /** Packing tasks for op(B), then for op(A) where it is shared, each of this many panels. */
     private final int bPackTasks;
     private final int bPanelsPerTask;
+    private final int aPackTasks;
+    private final int aPanelsPerTask;
     /**
      * Where C has few row tiles (see the class comment): whether the micro-kernel reads op(B) in
      * place, or else each band packs its B micro-panels just before using them.
@@ -169,6 +173,14 @@ final class GemmStep implements Step {
     /** The packed op(B) of a narrow GEMM: {@link Kernels#NARROW} columns by k. */
     private final float[] narrowPanel;
     private final float[][] tiles;
+    /**
+     * The row band whose op(A) panels each thread holds in its region, or -1. A thread packs a
+     * band's rows only for itself: where packed op(A) was shared, a thread rewriting panels that
+     * the other core had read waited for that core's copies to be invalidated (packing the step's
+     * 256x784x128 GEMM took 37 us on two threads after a two-thread multiply, 25 after a one-thread
+     * one), and then half of its band's panels came from the other core.
+     */
+    private final int[] heldRowBand;
     private final Epilogue epilogue;
 
     /**
@@ -236,12 +248,21 @@ final class GemmStep implements Step {
         boolean fewRows = !narrow && rowTiles <= FEW_ROW_TILES;
         bInPlace = fewRows && !op.transposeB() && n % tileCols == 0;
         bOnTheFly = fewRows && !bInPlace;
-        sharedSize = narrow || fewRows ? 0 : Math.multiplyExact(colTiles * tileCols, k);
+        boolean shareA = !narrow && colBands > 1;
+        int packedB = narrow || fewRows ? 0 : Math.multiplyExact(colTiles * tileCols, k);
+        sharedA = packedB;
+        sharedSize = Math.addExact(packedB, shareA ? Math.multiplyExact(rowTiles * tileRows, k) : 0);
         sharedBase = packing.reserveShared(Math.multiplyExact(2, sharedSize));
         bPanelsPerTask = small ? colTiles : Math.max(1, PACK_GRAIN / (tileCols * k));
-        bPackTasks = narrow ? 1 : sharedSize == 0 ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask);
+        bPackTasks = narrow ? 1 : packedB == 0 ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask);
+        aPanelsPerTask = small ? rowTiles : Math.max(1, PACK_GRAIN / (tileRows * k));
+        aPackTasks = shareA ? Math.ceilDiv(rowTiles, aPanelsPerTask) : 0;
+        ownA = narrow || shareA ? 0
+                : packing.reserveOwn(Math.multiplyExact(Math.ceilDiv(rowTiles, rowBands) * tileRows, k));
         ownB = bOnTheFly ? packing.reserveOwn(depth * tileCols) : 0;
         tiles = new float[threads][tileRows * tileCols];
+        heldRowBand = new int[threads];
+        Arrays.fill(heldRowBand, -1);
     }
 
     /** Packing, then the bands of C. */
@@ -252,7 +273,7 @@ final class GemmStep implements Step {
 
     @Override
     public int tasks(int phase) {
-        return phase == 0 ? bPackTasks : bands;
+        return phase == 0 ? bPackTasks + aPackTasks : bands;
     }
 
     @Override
@@ -261,13 +282,17 @@ final class GemmStep implements Step {
             multiply(task, worker);
         } else if (narrow) {
             packPanel(b, bOff, 0, n, bLineStride, bStepStride, narrowPanel, 0, 0, 1, Kernels.NARROW);
-        } else {
+        } else if (task < bPackTasks) {
             int first = task * bPanelsPerTask;
             for (int panel = first; panel < Math.min(colTiles, first + bPanelsPerTask); panel++) {
                 for (int step = 0; step < k; step += GemmBlocking.DEPTH) {
                     packB(panel, step, packing.shared, regionStart() + packedAt(panel, colTiles, tileCols, step));
                 }
             }
+        } else {
+            int first = (task - bPackTasks) * aPanelsPerTask;
+            packA(first, Math.min(rowTiles, first + aPanelsPerTask), 0, rowTiles, packing.shared,
+                    regionStart() + sharedA);
         }
     }
 
@@ -275,10 +300,23 @@ final class GemmStep implements Step {
         return sharedBase + region * sharedSize;
     }
 
-    /** The next run packs the shared panels into the other region. */
+    /** The next run packs op(A) anew, and the shared panels into the other region. */
     @Override
     public void finish() {
+        Arrays.fill(heldRowBand, -1);
         region ^= 1;
+    }
+
+    /**
+     * Packs op(A)'s panels {@code [first, last)} as panels {@code first - origin} on of
+     * {@code tiles}, at {@code base}.
+     */
+    private void packA(int first, int last, int origin, int tiles, float[] panels, int base) {
+        for (int panel = first; panel < last; panel++) {
+            int line = panel * tileRows;
+            packPanel(a, aOff, line, Math.min(tileRows, m - line), aLineStride, aStepStride, panels, base,
+                    panel - origin, tiles, tileRows);
+        }
     }
 
     /** Packs the k block from {@code step} of op(B)'s panel {@code panel} at {@code offset}. */
@@ -371,6 +409,25 @@ final class GemmStep implements Step {
         int firstColTile = colBand * colTiles / colBands;
         int lastColTile = (colBand + 1) * colTiles / colBands;
         float[] own = packing.own[worker];
+        float[] packedA;
+        int aBase;
+        int aTiles;
+        int aOrigin;
+        if (aPackTasks > 0) {
+            packedA = packing.shared;
+            aBase = regionStart() + sharedA;
+            aTiles = rowTiles;
+            aOrigin = 0;
+        } else {
+            packedA = own;
+            aBase = ownA;
+            aTiles = lastRowTile - firstRowTile;
+            aOrigin = firstRowTile;
+            if (heldRowBand[worker] != rowBand) {
+                packA(firstRowTile, lastRowTile, aOrigin, aTiles, packedA, aBase);
+                heldRowBand[worker] = rowBand;
+            }
+        }
         float[] packedB = bInPlace ? b : bOnTheFly ? own : packing.shared;
         int bStride = bInPlace ? n : tileCols;
         float[] tile = tiles[worker];
@@ -391,9 +448,9 @@ final class GemmStep implements Step {
                 }
                 for (int rowTile = firstRowTile; rowTile < lastRowTile; rowTile++) {
                     int row = rowTile * tileRows;
-                    kernels.gemmTile(depth, a, aOff + row * aLineStride + step * aStepStride, aStepStride,
-                            aLineStride, packedB, bOffset, bStride, c, cOff + row * n + col, n,
-                            Math.min(tileRows, m - row), Math.min(tileCols, n - col), alpha, blockBeta, tile);
+                    kernels.gemmTile(depth, packedA, aBase + packedAt(rowTile - aOrigin, aTiles, tileRows, step),
+                            packedB, bOffset, bStride, c, cOff + row * n + col, n, Math.min(tileRows, m - row),
+                            Math.min(tileCols, n - col), alpha, blockBeta, tile);
                 }
             }
         }

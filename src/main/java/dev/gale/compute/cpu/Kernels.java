@@ -18,16 +18,15 @@ interface Kernels {
     int tileCols();
 
     /**
-     * One micro-tile of {@code C = alpha * op(A) op(B) + beta * C} over {@code kc} steps of A,
-     * {@code a[aOff + p * aStep + r * aRow]}: a packed A panel ({@code aStep == tileRows()},
-     * {@code aRow == 1}) or op(A) where it is; and B rows {@code b[bOff + p * bStride + j]}: a packed B
-     * panel ({@code bStride == tileCols()}) or op(B) itself when its rows are contiguous. Reads A's rows
-     * below {@code rows} only. Writes the top-left {@code rows x cols} of the tile at {@code c[cOff]}
-     * (row stride {@code ldc}), reading C only when {@code beta != 0}. {@code tile} is scratch of
+     * One micro-tile of {@code C = alpha * op(A) op(B) + beta * C} over {@code kc} steps of a packed
+     * A panel, {@code a[aOff + p * tileRows() + r]}, and B rows {@code b[bOff + p * bStride + j]}:
+     * a packed B panel ({@code bStride == tileCols()}) or op(B) itself when its rows are contiguous.
+     * Writes the top-left {@code rows x cols} of the tile at {@code c[cOff]} (row stride
+     * {@code ldc}), reading C only when {@code beta != 0}. {@code tile} is scratch of
      * {@code tileRows() * tileCols()} floats.
      */
-    void gemmTile(int kc, float[] a, int aOff, int aStep, int aRow, float[] b, int bOff, int bStride, float[] c,
-                  int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile);
+    void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c, int cOff,
+                  int ldc, int rows, int cols, float alpha, float beta, float[] tile);
 
     /**
      * Packs {@code lines} contiguous floats of each of {@code steps} steps,

@@ -40,14 +40,14 @@ class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void gemmTile(int kc, float[] a, int aOff, int aStep, int aRow, float[] b, int bOff, int bStride,
-                         float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
+    public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c,
+                         int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
         Arrays.fill(tile, 0, TILE_ROWS * TILE_COLS, 0f);
         for (int p = 0; p < kc; p++) {
-            int ap = aOff + p * aStep;
+            int ap = aOff + p * TILE_ROWS;
             int bp = bOff + p * bStride;
-            for (int r = 0; r < rows; r++) {
-                float av = a[ap + r * aRow];
+            for (int r = 0; r < TILE_ROWS; r++) {
+                float av = a[ap + r];
                 int t = r * TILE_COLS;
                 for (int j = 0; j < TILE_COLS; j++) {
                     tile[t + j] += av * b[bp + j];

@@ -25,14 +25,9 @@ final class VectorKernels4x2 extends VectorKernels {
      * the kernel: every micro-tile computes the same bits.
      */
     @Override
-    public void gemmTile(int kc, float[] a, int aOff, int aStep, int aRow, float[] b, int bOff, int bStride,
-                         float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
+    public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c, int cOff,
+                         int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
         boolean full = rows > 2;
-        // Rows past the last one read the last one again: their sums are never stored.
-        int last = rows - 1;
-        int a1 = Math.min(1, last) * aRow;
-        int a2 = Math.min(2, last) * aRow;
-        int a3 = Math.min(3, last) * aRow;
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -41,20 +36,20 @@ final class VectorKernels4x2 extends VectorKernels {
         FloatVector c21 = c00;
         FloatVector c30 = c00;
         FloatVector c31 = c00;
-        for (int p = 0, ap = aOff, bp = bOff; p < kc; p++, ap += aStep, bp += bStride) {
+        for (int p = 0, ap = aOff, bp = bOff; p < kc; p++, ap += TILE_ROWS, bp += bStride) {
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
             FloatVector av = FloatVector.broadcast(F, a[ap]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, a[ap + a1]);
+            av = FloatVector.broadcast(F, a[ap + 1]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
             if (full) {
-                av = FloatVector.broadcast(F, a[ap + a2]);
+                av = FloatVector.broadcast(F, a[ap + 2]);
                 c20 = av.fma(b0, c20);
                 c21 = av.fma(b1, c21);
-                av = FloatVector.broadcast(F, a[ap + a3]);
+                av = FloatVector.broadcast(F, a[ap + 3]);
                 c30 = av.fma(b0, c30);
                 c31 = av.fma(b1, c31);
             }

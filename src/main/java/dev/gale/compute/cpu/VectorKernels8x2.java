@@ -25,18 +25,9 @@ final class VectorKernels8x2 extends VectorKernels {
      * the kernel: every micro-tile computes the same bits.
      */
     @Override
-    public void gemmTile(int kc, float[] a, int aOff, int aStep, int aRow, float[] b, int bOff, int bStride,
-                         float[] c, int cOff, int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
+    public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c, int cOff,
+                         int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
         boolean full = rows > 4;
-        // Rows past the last one read the last one again: their sums are never stored.
-        int last = rows - 1;
-        int a1 = Math.min(1, last) * aRow;
-        int a2 = Math.min(2, last) * aRow;
-        int a3 = Math.min(3, last) * aRow;
-        int a4 = Math.min(4, last) * aRow;
-        int a5 = Math.min(5, last) * aRow;
-        int a6 = Math.min(6, last) * aRow;
-        int a7 = Math.min(7, last) * aRow;
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -53,32 +44,32 @@ final class VectorKernels8x2 extends VectorKernels {
         FloatVector c61 = c00;
         FloatVector c70 = c00;
         FloatVector c71 = c00;
-        for (int p = 0, ap = aOff, bp = bOff; p < kc; p++, ap += aStep, bp += bStride) {
+        for (int p = 0, ap = aOff, bp = bOff; p < kc; p++, ap += TILE_ROWS, bp += bStride) {
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + L);
             FloatVector av = FloatVector.broadcast(F, a[ap]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(F, a[ap + a1]);
+            av = FloatVector.broadcast(F, a[ap + 1]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(F, a[ap + a2]);
+            av = FloatVector.broadcast(F, a[ap + 2]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(F, a[ap + a3]);
+            av = FloatVector.broadcast(F, a[ap + 3]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
             if (full) {
-                av = FloatVector.broadcast(F, a[ap + a4]);
+                av = FloatVector.broadcast(F, a[ap + 4]);
                 c40 = av.fma(b0, c40);
                 c41 = av.fma(b1, c41);
-                av = FloatVector.broadcast(F, a[ap + a5]);
+                av = FloatVector.broadcast(F, a[ap + 5]);
                 c50 = av.fma(b0, c50);
                 c51 = av.fma(b1, c51);
-                av = FloatVector.broadcast(F, a[ap + a6]);
+                av = FloatVector.broadcast(F, a[ap + 6]);
                 c60 = av.fma(b0, c60);
                 c61 = av.fma(b1, c61);
-                av = FloatVector.broadcast(F, a[ap + a7]);
+                av = FloatVector.broadcast(F, a[ap + 7]);
                 c70 = av.fma(b0, c70);
                 c71 = av.fma(b1, c71);
             }
