@@ -3,11 +3,13 @@ package dev.gale.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.gale.compute.Backend;
+import dev.gale.compute.Backends;
 import dev.gale.nn.Activation;
 import dev.gale.nn.Loss;
 import dev.gale.nn.Network;
 import dev.gale.train.Optimizer;
 import dev.gale.train.TrainingStep;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -50,6 +52,30 @@ class DeviceLaunchesTest {
                         }
                     }
                 }));
+    }
+
+    /**
+     * Every GEMM kernel option takes effect: the plan that each option compiles reports the kernel
+     * and work-group it gave each GEMM. Results alone cannot show it, since every tile edge and the
+     * {@code @Parallel} kernel compute the same bits.
+     */
+    @TestFactory
+    Stream<DynamicTest> everyGemmOptionReachesThePlan() {
+        Network mnist = Network.builder(784).dense(256, Activation.RELU).dense(128, Activation.RELU)
+                .dense(10, Activation.SOFTMAX).loss(Loss.SOFTMAX_CROSS_ENTROPY).seed(1).build();
+        Map<String, String> expected = Map.of("", "tiled, work-group 16x16", ",tile=16", "tiled, work-group 4x4",
+                ",tile=128", "tiled, work-group 32x32", ",gemm=parallel", "@Parallel, one work-item per element");
+        return BackendsUnderTest.all().stream().map(BackendsUnderTest.Factory::name)
+                .filter(name -> name.startsWith("tornado") && !name.contains(","))
+                .flatMap(device -> expected.entrySet().stream().map(option -> dynamicTest(device + option.getKey(), () -> {
+                    try (Backend backend = Backends.open(device + option.getKey(), 0)) {
+                        List<String> kernels = TrainingStep.compile(backend, mnist, Optimizer.adam(1e-3), 128, 1)
+                                .gemmKernels();
+                        assertEquals(8, kernels.size(), "the step's GEMMs on " + backend.description());
+                        assertEquals(List.of(option.getValue()), kernels.stream().distinct().toList(),
+                                backend.description());
+                    }
+                })));
     }
 
     private static int launches(Backend backend, Network network, int rows) {

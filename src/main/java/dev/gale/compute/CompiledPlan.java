@@ -1,5 +1,7 @@
 package dev.gale.compute;
 
+import java.util.List;
+
 /** A step plan bound to one backend's buffers and kernels. */
 public interface CompiledPlan {
 
@@ -8,6 +10,15 @@ public interface CompiledPlan {
 
     /** What one run dispatches and moves between host and device, once the plan's buffers are resident. */
     Traffic traffic();
+
+    /**
+     * How a device runs the plan's GEMMs, one entry per GEMM in plan order: the kernel and the
+     * work-group it was given, e.g. {@code tiled, work-group 16x16}; empty where the backend has
+     * no such choices. Tests read it to see that a device option took effect.
+     */
+    default List<String> gemmKernels() {
+        return List.of();
+    }
 
     /**
      * {@code launches}: the kernels a device runs, or the parallel stages a CPU backend dispatches, per

@@ -5,6 +5,7 @@ import dev.gale.compute.Collective;
 import dev.gale.compute.CompiledPlan;
 import dev.gale.compute.StepScalars;
 import dev.gale.nn.Network;
+import java.util.List;
 
 /**
  * One mini-batch training step (forward, loss, backward, optimizer update) compiled for a fixed
@@ -48,6 +49,11 @@ public final class TrainingStep {
     /** What one step dispatches and moves between host and device. */
     public CompiledPlan.Traffic traffic() {
         return plan.traffic();
+    }
+
+    /** The kernel and work-group a device gave each of the step's GEMMs (see {@link CompiledPlan#gemmKernels}). */
+    public List<String> gemmKernels() {
+        return plan.gemmKernels();
     }
 
     /**

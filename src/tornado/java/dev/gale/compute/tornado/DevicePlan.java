@@ -4,7 +4,9 @@ import dev.gale.compute.CompiledPlan;
 import java.util.List;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.exceptions.TornadoBailoutRuntimeException;
 import uk.ac.manchester.tornado.api.exceptions.TornadoExecutionPlanException;
+import uk.ac.manchester.tornado.api.exceptions.TornadoRuntimeException;
 
 /**
  * A step plan compiled for one device: a TornadoVM execution plan of two task graphs. Graph 0 moves
@@ -22,11 +24,14 @@ final class DevicePlan implements CompiledPlan {
     private final List<TornadoBuffer> residentWrites;
     private final int stepGraph;
     private final Traffic traffic;
+    private final List<String> gemmKernels;
     private TornadoExecutionResult residentResult;
 
     DevicePlan(TornadoExecutionPlan execution, List<TornadoBuffer> residents, List<TornadoBuffer> inputs,
-               List<TornadoBuffer> outputs, List<TornadoBuffer> residentWrites, int stepTasks) {
+               List<TornadoBuffer> outputs, List<TornadoBuffer> residentWrites, int stepTasks,
+               List<String> gemmKernels) {
         this.execution = execution;
+        this.gemmKernels = List.copyOf(gemmKernels);
         this.traffic = new Traffic(stepTasks, bytes(inputs), bytes(outputs));
         this.residents = residents;
         this.inputs = inputs;
@@ -41,7 +46,7 @@ final class DevicePlan implements CompiledPlan {
             for (TornadoBuffer resident : residents) {
                 resident.pullToHost();
             }
-            residentResult = execution.withGraph(0).execute();
+            residentResult = execute(0);
             for (TornadoBuffer resident : residents) {
                 resident.currentIn.add(this);
             }
@@ -49,7 +54,7 @@ final class DevicePlan implements CompiledPlan {
         for (TornadoBuffer input : inputs) {
             input.pullToHost();
         }
-        execution.withGraph(stepGraph).execute();
+        execute(stepGraph);
         for (TornadoBuffer written : residentWrites) {
             written.writtenBy(this);
         }
@@ -58,10 +63,25 @@ final class DevicePlan implements CompiledPlan {
         }
     }
 
+    /** A failure to compile or run a kernel, as one line (TornadoVM's own are many, in terminal colours). */
+    private TornadoExecutionResult execute(int graph) {
+        try {
+            return execution.withGraph(graph).execute();
+        } catch (TornadoRuntimeException | TornadoBailoutRuntimeException e) {
+            throw new IllegalStateException("the device could not run this step plan: "
+                    + TornadoBackendProvider.oneLine(e), e);
+        }
+    }
+
     /** The step graph's tasks and transfers; the resident graph runs only when a resident is stale. */
     @Override
     public Traffic traffic() {
         return traffic;
+    }
+
+    @Override
+    public List<String> gemmKernels() {
+        return gemmKernels;
     }
 
     private static long bytes(List<TornadoBuffer> buffers) {

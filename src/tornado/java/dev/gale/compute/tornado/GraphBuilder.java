@@ -44,6 +44,7 @@ final class GraphBuilder {
     private final TaskGraph step = new TaskGraph(name + "step");
     private final GridScheduler grid = new GridScheduler();
     private boolean gridUsed;
+    private final List<String> gemmKernels = new ArrayList<>();
     private int tasks;
 
     /** How GEMMs run: the plain {@code @Parallel} kernel, or the tiled one with the edge of C's tiles. */
@@ -108,7 +109,7 @@ final class GraphBuilder {
         if (gridUsed) {
             execution.withGridScheduler(grid);
         }
-        return new DevicePlan(execution, residents, inputs, outputs, List.copyOf(writes), tasks);
+        return new DevicePlan(execution, residents, inputs, outputs, List.copyOf(writes), tasks, gemmKernels);
     }
 
     /** Uploads every resident on each run and keeps it on the device for the step graph. */
@@ -214,7 +215,7 @@ final class GraphBuilder {
                         o.gradient() == null ? new FloatArray(1) : array(o.gradient()),
                         o.gradient() == null ? 0 : o.gradient().offset(), partial, o.count(), CHUNK,
                         o.coefficient(), o.gradient() == null ? 0 : 1);
-                step.task(task(), Kernels::sumPartials, partial, chunks, array(o.loss()), o.loss().offset(), 1f,
+                step.task(task(), Kernels::sumPartials, partial, chunks, array(o.loss()), o.loss().offset(), 1,
                         0.5 * o.coefficient());
             }
             case Op.ColumnSums o -> step.task(task(), Kernels::columnSums, array(o.source()), o.source().offset(),
@@ -247,7 +248,7 @@ final class GraphBuilder {
                 o.delta() == null ? new FloatArray(1) : array(o.delta()),
                 o.delta() == null ? 0 : o.delta().offset(), rowLoss, o.rows(), o.cols(),
                 loss(o.function()), o.delta() == null ? 0 : 1, softmaxFirst ? 1 : 0);
-        step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), o.loss().offset(), 0f,
+        step.task(task(), Kernels::sumPartials, rowLoss, o.rows(), array(o.loss()), o.loss().offset(), 0,
                 1.0 / o.rows());
     }
 
@@ -275,6 +276,7 @@ final class GraphBuilder {
         FloatArray second = epilogue.second() == null ? new FloatArray(1) : array(epilogue.second());
         String id = task();
         if (!gemm.tiled()) {
+            gemmKernels.add("@Parallel, one work-item per element");
             step.task(id, Kernels::gemm, array(g.a()), g.a().offset(), array(g.b()), g.b().offset(), array(g.c()),
                     g.c().offset(), g.m(), g.n(), g.k(), transposes, g.alpha(), g.beta(), epilogue.code(), first,
                     epilogue.firstOff(), second, epilogue.secondOff(), epilogue.slope());
@@ -288,6 +290,7 @@ final class GraphBuilder {
         WorkerGrid2D worker = new WorkerGrid2D(roundUp(g.n(), gemm.tile()) / Kernels.WORK_PER_ITEM,
                 roundUp(g.m(), gemm.tile()) / Kernels.WORK_PER_ITEM);
         worker.setLocalWork(edge, edge, 1);
+        gemmKernels.add("tiled, work-group " + edge + "x" + edge);
         grid.addWorkerGrid(step.getTaskGraphName() + "." + id, worker);
         gridUsed = true;
     }

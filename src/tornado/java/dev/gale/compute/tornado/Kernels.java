@@ -352,16 +352,21 @@ final class Kernels {
     }
 
     /**
-     * One work-item adds the partial sums in order and rounds once:
-     * {@code target[at] = keep * target[at] + scale * sum}. Sequential on purpose: the partials are
-     * few, and a fixed order keeps runs identical.
+     * One work-item adds the partial sums in order and rounds once: {@code target[at] = scale * sum},
+     * plus what {@code target[at]} held when {@code add} is 1. Sequential on purpose: the partials are
+     * few, and a fixed order keeps runs identical. Overwriting never reads the old value: multiplied by
+     * 0 it would carry a NaN through under IEEE rules, which only fast-math flags drop.
      */
-    static void sumPartials(DoubleArray partial, int count, FloatArray target, int at, float keep, double scale) {
+    static void sumPartials(DoubleArray partial, int count, FloatArray target, int at, int add, double scale) {
         double sum = 0;
         for (int i = 0; i < count; i++) {
             sum += partial.get(i);
         }
-        target.set(at, (float) (keep * target.get(at) + scale * sum));
+        if (add == 1) {
+            target.set(at, (float) (target.get(at) + scale * sum));
+        } else {
+            target.set(at, (float) (scale * sum));
+        }
     }
 
     static void columnSums(FloatArray source, int sourceOff, FloatArray target, int targetOff, int rows, int cols,

@@ -32,7 +32,11 @@ public final class TornadoBackendProvider implements BackendProvider {
             return List.of();
         }
         configureRuntime();
-        return Devices.list();
+        try {
+            return Devices.list();
+        } catch (ExceptionInInitializerError e) {
+            throw new IllegalStateException(cannotStart(e));
+        }
     }
 
     @Override
@@ -42,7 +46,30 @@ public final class TornadoBackendProvider implements BackendProvider {
                     + " TORNADO_SDK set to a TornadoVM SDK, or pick --device cpu");
         }
         configureRuntime();
-        return Devices.open(device);
+        try {
+            return Devices.open(device);
+        } catch (ExceptionInInitializerError e) {
+            throw new IllegalStateException(cannotStart(e));
+        }
+    }
+
+    /**
+     * TornadoVM's runtime fails in its static initialiser when it finds no device platform (no OpenCL
+     * driver, or the loader pointed elsewhere), with a coloured warning as the cause.
+     */
+    private static String cannotStart(ExceptionInInitializerError e) {
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        return "TornadoVM could not start: " + oneLine(cause).replaceFirst("\\.$", "")
+                + "; install an OpenCL driver (e.g. pocl-opencl-icd, "
+                + "or your GPU's) or pick --device cpu";
+    }
+
+    /** The first line of a TornadoVM message, without its terminal colours, its level tag and its fallback note. */
+    static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        String plain = message.replaceAll("\u001B\\[[0-9;]*m", "").replaceFirst("^\\s*\\[[A-Z]+\\]\\s*", "");
+        String first = plain.lines().map(String::strip).filter(line -> !line.isEmpty()).findFirst().orElse(plain);
+        return first.replace(" Deoptimizing to sequential execution.", "");
     }
 
     /**

@@ -106,6 +106,13 @@ final class TornadoVmBackend implements Backend {
             }
 
             @Override
+            public List<String> gemmKernels() {
+                List<String> both = new ArrayList<>(first == null ? List.of() : first.gemmKernels());
+                both.addAll(second == null ? List.of() : second.gemmKernels());
+                return both;
+            }
+
+            @Override
             public Traffic traffic() {
                 Traffic one = first == null ? new Traffic(0, 0, 0) : first.traffic();
                 Traffic two = second == null ? new Traffic(0, 0, 0) : second.traffic();
