@@ -46,6 +46,15 @@ gale_tornado_setup() {
   GALE_TORNADO_ARGFILE="$target/tornado-argfile"
 }
 
+# Exports TORNADOVM_HOME as the SDK where only TORNADO_SDK named it, for the JVMs started after this
+# (not Maven, whose profiles it would activate twice): TornadoVM writes a kernel's build log under
+# $TORNADOVM_HOME/var, and under ./null/var when the variable is unset.
+gale_tornado_home() {
+  if [ -n "$GALE_TORNADO_SDK" ]; then
+    export TORNADOVM_HOME="${TORNADOVM_HOME:-$GALE_TORNADO_SDK}"
+  fi
+}
+
 # Sets GALE_TORNADO_MAVEN to the Maven flags that run the tests on the SDK's devices as well (empty
 # without an SDK).
 gale_tornado_maven_flags() {

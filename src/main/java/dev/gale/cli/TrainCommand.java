@@ -152,8 +152,8 @@ final class TrainCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "gale: %s (%,d parameters) on %s: %d training, %s validation, %s test examples%n",
                         start.network(), start.network().parameterCount(), start.data(), start.trainingRows(),
                         count(start.validationRows()), count(start.testRows()));
-                out.printf("gale: %s, %s, batch %d, %d epochs%s on %s%n", settings.optimizer(), settings.schedule(),
-                        settings.batch(), settings.epochs(),
+                out.printf("gale: %s, %s, batch %d, %d epoch%s%s on %s%n", settings.optimizer(), settings.schedule(),
+                        settings.batch(), settings.epochs(), settings.epochs() == 1 ? "" : "s",
                         settings.augment().equals(TrainSettings.NO_AUGMENTATION) ? "" : ", images moved by " + settings.augment(),
                         start.backend());
             }

@@ -69,7 +69,7 @@ final class DevicePlan implements CompiledPlan {
             return execution.withGraph(graph).execute();
         } catch (TornadoRuntimeException | TornadoBailoutRuntimeException e) {
             throw new IllegalStateException("the device could not run this step plan: "
-                    + TornadoBackendProvider.oneLine(e), e);
+                    + TornadoBackendProvider.oneLine(e) + "; pick another --device (e.g. cpu)", e);
         }
     }
 

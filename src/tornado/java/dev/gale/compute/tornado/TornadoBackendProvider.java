@@ -13,6 +13,8 @@ import java.util.List;
 public final class TornadoBackendProvider implements BackendProvider {
 
     private static final String BAILOUT = "tornado.recover.bailout";
+    /** The line TornadoVM puts before the reason a kernel failed, when its Java fallback is off. */
+    private static final String BAILOUT_DISABLED = "Bailout is disabled.";
     /**
      * TornadoVM encodes a task graph into a fixed-size bytecode buffer, 4 KiB by default: too small for
      * the step plan of a deep network (about 120 bytes a task, a dozen tasks a layer). 64 KiB holds
@@ -64,12 +66,18 @@ public final class TornadoBackendProvider implements BackendProvider {
                 + "or your GPU's) or pick --device cpu";
     }
 
-    /** The first line of a TornadoVM message, without its terminal colours, its level tag and its fallback note. */
+    /**
+     * The first line of a TornadoVM message that says what went wrong: without its terminal colours, its
+     * level tag, its fallback note, and the "Bailout is disabled." that heads every kernel failure when
+     * Gale has turned the fallback off.
+     */
     static String oneLine(Throwable e) {
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         String plain = message.replaceAll("\u001B\\[[0-9;]*m", "").replaceFirst("^\\s*\\[[A-Z]+\\]\\s*", "");
-        String first = plain.lines().map(String::strip).filter(line -> !line.isEmpty()).findFirst().orElse(plain);
-        return first.replace(" Deoptimizing to sequential execution.", "");
+        String first = plain.lines().map(String::strip)
+                .filter(line -> !line.isEmpty() && !line.equals(BAILOUT_DISABLED))
+                .findFirst().orElse(plain);
+        return first.replaceFirst("^Reason:\\s*", "").replace(" Deoptimizing to sequential execution.", "");
     }
 
     /**
