@@ -76,8 +76,11 @@ final class KernelTable {
                     List<Shape> shapes = List.of(new Shape("1x1x1", 1, 1, 1), new Shape("7x13x5", 7, 13, 5),
                             new Shape("1000x3x7", 1000, 3, 7), new Shape("3x1000x2", 3, 1000, 2),
                             new Shape("19x35x700", 19, 35, 700), new Shape("130x257x129", 130, 257, 129),
-                            // Small, n a whole number of micro-tiles: the CPU reads op(B) unpacked.
-                            new Shape("10x64x33", 10, 64, 33),
+                            // Small, n a whole number of micro-tiles: the CPU reads op(B) unpacked, for
+                            // few row tiles and for many whose B rows stay in L1 together; rows 2 KiB
+                            // apart do not, and are packed.
+                            new Shape("10x64x33", 10, 64, 33), new Shape("40x64x12", 40, 64, 12),
+                            new Shape("24x512x20", 24, 512, 20),
                             // At most 16 wide, A not transposed: the CPU packs only op(B), in blocks
                             // of 8 rows and leftover rows; the second on several threads.
                             new Shape("37x11x133", 37, 11, 133), new Shape("1100x12x80", 1100, 12, 80),

@@ -21,7 +21,8 @@ import java.util.Arrays;
  * each B panel would serve one or two micro-tiles, and copying op(B) cost as much as the multiply
  * (10x128x128): the micro-kernel reads op(B) where it is when its rows are contiguous and whole
  * micro-tiles wide, and otherwise each band packs a B micro-panel into a scratch of its own, in
- * L1, just before its micro-tiles use it.
+ * L1, just before its micro-tiles use it. A small GEMM reads op(B) in place too, under the same
+ * conditions, when a micro-panel's rows stay in L1 together (see {@link #stepsStayInL1}).
  *
  * <p>Every C element is summed over the same k blocks in the same order whatever band holds it,
  * and bands are aligned to micro-tiles, so results depend on neither the thread count, the
@@ -61,6 +62,14 @@ final class GemmStep implements Step {
     private static final int PACK_GRAIN = 1 << 13;
     /** Row tiles up to which C packs its B micro-panels on the fly (see the class comment). */
     private static final int FEW_ROW_TILES = 2;
+    /**
+     * The L1 data cache as every x86 and ARM core of the last decade has it, indexed within a 4 KiB
+     * page: 64 sets of 64-byte lines, 8 ways or more. A B micro-panel read in place may put at most
+     * half of 8 ways' lines in one set, leaving the rest to A's panel and C's tile.
+     */
+    private static final int L1_SETS = 64;
+    private static final int LINE_BYTES = 64;
+    private static final int LINES_PER_SET = 4;
 
     /**
      * Packing buffers shared by the GEMMs of one plan: op(B), and op(A) where it is shared, for all
@@ -246,10 +255,11 @@ final class GemmStep implements Step {
         bands = narrow ? Math.ceilDiv(m, narrowRows) : rowBands * colBands;
 
         boolean fewRows = !narrow && rowTiles <= FEW_ROW_TILES;
-        bInPlace = fewRows && !op.transposeB() && n % tileCols == 0;
+        bInPlace = !narrow && !op.transposeB() && n % tileCols == 0
+                && (fewRows || small && stepsStayInL1(n, Math.min(k, GemmBlocking.DEPTH), tileCols));
         bOnTheFly = fewRows && !bInPlace;
         boolean shareA = !narrow && colBands > 1;
-        int packedB = narrow || fewRows ? 0 : Math.multiplyExact(colTiles * tileCols, k);
+        int packedB = narrow || fewRows || bInPlace ? 0 : Math.multiplyExact(colTiles * tileCols, k);
         sharedA = packedB;
         sharedSize = Math.addExact(packedB, shareA ? Math.multiplyExact(rowTiles * tileRows, k) : 0);
         sharedBase = packing.reserveShared(Math.multiplyExact(2, sharedSize));
@@ -263,6 +273,28 @@ final class GemmStep implements Step {
         tiles = new float[threads][tileRows * tileCols];
         heldRowBand = new int[threads];
         Arrays.fill(heldRowBand, -1);
+    }
+
+    /**
+     * Whether {@code steps} rows of op(B), {@code n} floats apart, {@code cols} floats of each, stay
+     * in L1 together while the micro-tiles of a small GEMM read them in place: no L1 set holds more
+     * than {@link #LINES_PER_SET} of their lines, wherever the rows begin. Packing op(B) took a
+     * tenth of the step's 128x128x10 GEMM; rows 2 KiB apart (n = 512), 8 lines to a set, ran
+     * 64x512x16 up to 9% slower in place than packed.
+     */
+    static boolean stepsStayInL1(int n, int steps, int cols) {
+        int[] lines = new int[L1_SETS];
+        for (long step = 0; step < steps; step++) {
+            long first = step * n * Float.BYTES / LINE_BYTES;
+            // One line more than the row's bytes need, for a row that does not begin a line.
+            long last = ((step * n + cols) * Float.BYTES) / LINE_BYTES;
+            for (long line = first; line <= last; line++) {
+                if (++lines[(int) (line % L1_SETS)] > LINES_PER_SET) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Packing, then the bands of C. */

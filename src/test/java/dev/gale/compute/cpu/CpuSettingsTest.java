@@ -47,6 +47,16 @@ class CpuSettingsTest {
         assertEquals(0, GemmBlocking.FALLBACK.groupRows(2048));
     }
 
+    @ParameterizedTest
+    @CsvSource({"128, 10, 32, true", "256, 10, 32, true", "512, 16, 32, false", "512, 4, 32, true",
+        "64, 64, 32, true", "64, 65, 32, false", "2048, 5, 16, false", "2048, 4, 16, true"})
+    void bIsReadInPlaceOnlyWhereItsRowsShareNoL1SetBeyondHalfOfEightWays(int n, int steps, int cols,
+                                                                      boolean inPlace) {
+        // Rows n floats apart, each cols floats plus a line for a row that does not start one: at most 4
+        // lines in each of the 64 sets of 64-byte lines.
+        assertEquals(inPlace, GemmStep.stepsStayInL1(n, steps, cols));
+    }
+
     @Test
     void optionsForceEachChoice() {
         CpuSettings forced = CpuSettings.parse(",tile=4x2,l2=64K,l3=1M");
