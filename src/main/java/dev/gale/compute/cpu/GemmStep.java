@@ -120,6 +120,11 @@ final class GemmStep implements Step {
     /** Where this GEMM's panels begin in each thread's own buffer: op(A), then a B micro-panel. */
     private final int ownA;
     private final int ownB;
+    /**
+     * Where op(A) is shared: where, in each thread's own buffer, a band's panels of the current k block
+     * are copied before the band's first micro-tile reads them (see {@link #multiply}).
+     */
+    private final int ownBlockA;
     /** Where this GEMM's shared panels begin: op(B), then op(A) where it is shared. */
     private final int sharedBase;
     /**
@@ -270,6 +275,8 @@ final class GemmStep implements Step {
         ownA = narrow || shareA ? 0
                 : packing.reserveOwn(Math.multiplyExact(Math.ceilDiv(rowTiles, rowBands) * tileRows, k));
         ownB = bOnTheFly ? packing.reserveOwn(depth * tileCols) : 0;
+        ownBlockA = shareA ? packing.reserveOwn(Math.multiplyExact(Math.ceilDiv(rowTiles, rowBands) * tileRows, depth))
+                : 0;
         tiles = new float[threads][tileRows * tileCols];
         heldRowBand = new int[threads];
         Arrays.fill(heldRowBand, -1);
@@ -467,6 +474,16 @@ final class GemmStep implements Step {
             int depth = Math.min(GemmBlocking.DEPTH, k - step);
             // Later k blocks add to what the earlier ones wrote.
             float blockBeta = step == 0 ? beta : 1f;
+            // A shared band's panels come from L3, or from the other core that packed them, and the
+            // micro-tiles of its first column tile waited for each in turn; copied in one pass, they
+            // arrive as one stream, into L2. 2048^3: 0-6% faster on one thread, 8-21% on two.
+            float[] blockA = packedA;
+            int blockABase = aBase + packedAt(firstRowTile - aOrigin, aTiles, tileRows, step);
+            if (aPackTasks > 0) {
+                System.arraycopy(packedA, blockABase, own, ownBlockA, (lastRowTile - firstRowTile) * tileRows * depth);
+                blockA = own;
+                blockABase = ownBlockA;
+            }
             for (int colTile = firstColTile; colTile < lastColTile; colTile++) {
                 int col = colTile * tileCols;
                 int bOffset;
@@ -480,7 +497,7 @@ final class GemmStep implements Step {
                 }
                 for (int rowTile = firstRowTile; rowTile < lastRowTile; rowTile++) {
                     int row = rowTile * tileRows;
-                    kernels.gemmTile(depth, packedA, aBase + packedAt(rowTile - aOrigin, aTiles, tileRows, step),
+                    kernels.gemmTile(depth, blockA, blockABase + (rowTile - firstRowTile) * tileRows * depth,
                             packedB, bOffset, bStride, c, cOff + row * n + col, n, Math.min(tileRows, m - row),
                             Math.min(tileCols, n - col), alpha, blockBeta, tile);
                 }
