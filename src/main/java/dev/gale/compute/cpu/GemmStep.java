@@ -272,11 +272,10 @@ final class GemmStep implements Step {
         bPackTasks = narrow ? 1 : packedB == 0 ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask);
         aPanelsPerTask = small ? rowTiles : Math.max(1, PACK_GRAIN / (tileRows * k));
         aPackTasks = shareA ? Math.ceilDiv(rowTiles, aPanelsPerTask) : 0;
-        ownA = narrow || shareA ? 0
-                : packing.reserveOwn(Math.multiplyExact(Math.ceilDiv(rowTiles, rowBands) * tileRows, k));
+        int mostBandRows = Math.ceilDiv(rowTiles, rowBands) * tileRows;
+        ownA = narrow || shareA ? 0 : packing.reserveOwn(Math.multiplyExact(mostBandRows, k));
         ownB = bOnTheFly ? packing.reserveOwn(depth * tileCols) : 0;
-        ownBlockA = shareA ? packing.reserveOwn(Math.multiplyExact(Math.ceilDiv(rowTiles, rowBands) * tileRows, depth))
-                : 0;
+        ownBlockA = shareA ? packing.reserveOwn(Math.multiplyExact(mostBandRows, depth)) : 0;
         tiles = new float[threads][tileRows * tileCols];
         heldRowBand = new int[threads];
         Arrays.fill(heldRowBand, -1);
@@ -476,7 +475,8 @@ final class GemmStep implements Step {
             float blockBeta = step == 0 ? beta : 1f;
             // A shared band's panels come from L3, or from the other core that packed them, and the
             // micro-tiles of its first column tile waited for each in turn; copied in one pass, they
-            // arrive as one stream, into L2. 2048^3: 0-6% faster on one thread, 8-21% on two.
+            // arrive as one stream, into L2. 2048^3: 0-6% faster on one thread, 8-21% on two. A band's
+            // panels of one k block lie one after another, in either layout (see packedAt).
             float[] blockA = packedA;
             int blockABase = aBase + packedAt(firstRowTile - aOrigin, aTiles, tileRows, step);
             if (aPackTasks > 0) {

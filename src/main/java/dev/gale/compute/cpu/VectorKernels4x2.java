@@ -5,9 +5,9 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The GEMM micro-kernel for machines with 16 vector registers (AVX2): a tile of 4 rows by 2
  * vectors, 8 sums. Measured at {@code -XX:UseAVX=2}, 256-bit vectors, operands in L1: 87-93% of the
- * FMA peak on different days, and 3 x 3 (9 sums) within a point of it on the same day; every tile of 10 sums or more spilled sums to the stack,
- * the JIT holding up to three broadcasts of A at once: 8 x 2 ran at 57% (the one kernel for every
- * machine before), 6 x 2 at 49%, 5 x 2 at 42%.
+ * FMA peak on different days, and 3 x 3 (9 sums) within a point of it on the same day; every tile
+ * of 10 sums or more spilled sums to the stack, the JIT holding up to three broadcasts of A at once:
+ * 8 x 2 ran at 57% (the one kernel for every machine before), 6 x 2 at 49%, 5 x 2 at 42%.
  */
 final class VectorKernels4x2 extends VectorKernels {
 
