@@ -401,18 +401,8 @@ final class GemmStep implements Step {
                     width);
             return;
         }
-        // Lines are contiguous along k here: eight at a time, transposed by the kernels.
-        int line = 0;
-        for (; line + 8 <= lines; line += 8) {
-            kernels.packEightLines(source, origin + (first + line) * lineStride + step, lineStride, steps, panel,
-                    offset + line, width);
-        }
-        for (; line < lines; line++) {
-            int from = origin + (first + line) * lineStride + step;
-            for (int s = 0; s < steps; s++) {
-                panel[offset + s * width + line] = source[from + s];
-            }
-        }
+        // Lines are contiguous along k here: transposed by the kernels.
+        kernels.packLines(source, origin + first * lineStride + step, lineStride, lines, steps, panel, offset, width);
         if (lines < width) {
             for (int s = 0; s < steps; s++) {
                 int row = offset + s * width;

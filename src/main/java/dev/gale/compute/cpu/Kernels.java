@@ -38,11 +38,12 @@ interface Kernels {
                    int width);
 
     /**
-     * Packs eight lines of a GEMM operand that run along k, {@code source[from + line * lineStride + p]},
-     * into a panel laid out across k: {@code panel[offset + p * width + line]} for lines 0 to 7 and
-     * steps {@code p} in {@code [0, steps)}.
+     * Packs {@code lines} lines of a GEMM operand that run along k, {@code source[from + line * lineStride + p]},
+     * into a panel laid out across k: {@code panel[offset + p * width + line]} for steps {@code p} in
+     * {@code [0, steps)}.
      */
-    void packEightLines(float[] source, int from, int lineStride, int steps, float[] panel, int offset, int width);
+    void packLines(float[] source, int from, int lineStride, int lines, int steps, float[] panel, int offset,
+                   int width);
 
     /** Columns of the B panel {@link #gemmNarrow} reads. */
     int NARROW = 16;
