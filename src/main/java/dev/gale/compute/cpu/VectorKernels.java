@@ -28,6 +28,8 @@ abstract class VectorKernels extends ScalarKernels {
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     /** Whether {@link #F8} runs as one register: on narrower machines packing stays scalar. */
     private static final boolean PACK_VECTORS = F.vectorBitSize() >= F8.vectorBitSize();
+    /** Four floats: one step of the 4-row micro-tile's A panels. */
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
     /**
      * A transpose of 8-float vectors exchanges blocks of 4, 2 and 1 lanes between pairs of vectors
      * (see {@link #lowBlocks}): each level's permute swaps neighbouring blocks, its mask marks the
@@ -113,8 +115,8 @@ abstract class VectorKernels extends ScalarKernels {
     /**
      * Whole vectors of the panel's width: the machine's own for B panels and the partial last
      * one, whose lines are copied a vector at a time and whose padding is stored as zero vectors;
-     * eight floats for the 8-row A panels of 16-float vectors. Copying a step with arraycopy cost
-     * a tenth of the 256x784x128 GEMM.
+     * eight floats for the 8-row A panels of 16-float vectors, four for the 4-row A panels. Copying a
+     * step with arraycopy cost a tenth of the 256x784x128 GEMM.
      */
     @Override
     public void packSteps(float[] source, int from, int stepStride, int steps, int lines, float[] panel, int offset,
@@ -139,6 +141,10 @@ abstract class VectorKernels extends ScalarKernels {
         } else if (width == F8.length() && lines == width && PACK_VECTORS) {
             for (int step = 0; step < steps; step++) {
                 FloatVector.fromArray(F8, source, from + step * stepStride).intoArray(panel, offset + step * width);
+            }
+        } else if (width == F4.length() && lines == width) {
+            for (int step = 0; step < steps; step++) {
+                FloatVector.fromArray(F4, source, from + step * stepStride).intoArray(panel, offset + step * width);
             }
         } else {
             super.packSteps(source, from, stepStride, steps, lines, panel, offset, width);
