@@ -142,7 +142,7 @@ abstract class VectorKernels extends ScalarKernels {
             for (int step = 0; step < steps; step++) {
                 FloatVector.fromArray(F8, source, from + step * stepStride).intoArray(panel, offset + step * width);
             }
-        } else if (width == F4.length() && lines == width) {
+        } else if (width == F4.length() && lines == width && F.vectorBitSize() >= F4.vectorBitSize()) {
             for (int step = 0; step < steps; step++) {
                 FloatVector.fromArray(F4, source, from + step * stepStride).intoArray(panel, offset + step * width);
             }

@@ -5,11 +5,11 @@ import jdk.incubator.vector.FloatVector;
 /**
  * The GEMM micro-kernel for machines with 16 vector registers (AVX2): a tile of 4 rows by 2
  * vectors, 8 sums. Measured at {@code -XX:UseAVX=2}, 256-bit vectors, operands in L1: 87-93% of the
- * FMA peak on different days, and 3 x 3 (9 sums) within a point of it on the same day. Tiles of 12
- * sums or more spilled sums to the stack, the JIT holding up to three broadcasts of A at once: 8 x 2
- * ran at 57% (the one kernel for every machine before), 6 x 2 at 49%. 5 x 2 spilled too with this
- * kernel's branch for short tiles (42%) and ran at 93-94% without it, but inside the GEMM it was 1%
- * faster at 1024^3, and slower where it packs A's 5-row panels float by float.
+ * FMA peak on different days, and 3 x 3 (9 sums) within a point of it on the same day. 6 x 2, 4 x 3,
+ * 3 x 4 and 8 x 2 spilled sums to the stack, the JIT holding up to three broadcasts of A at once:
+ * 8 x 2 ran at 57% (the one kernel for every machine before), 6 x 2 at 49%. 5 x 2 spilled too with
+ * this kernel's branch for short tiles (42%) and ran at 93-94% without it, but inside the GEMM it was
+ * 1% faster at 1024^3, and slower where it packs A's 5-row panels float by float.
  */
 final class VectorKernels4x2 extends VectorKernels {
 
