@@ -8,8 +8,13 @@ count (the BLAS reads its thread count at start-up); bias + activation in Gelem/
 in samples/s, with the share of the small step spent in its GEMMs and the step's scaling from one
 thread to the most.
 
-    bench_table.py [--runs N] [--machine JSON] JMH_JSON...   the table; with N runs, each row's median
-    bench_table.py --numpy SHAPE...                          (internal) numpy's seconds per matmul, as JSON
+    bench_table.py [--runs N] [--machine JSON] [--paired DIR] JMH_JSON...
+        the table; with N runs, each row's median. DIR holds scripts/bench's CPU GEMM rows, one JMH
+        JSON per run, thread count and shape, each beside numpy's timing taken right after it
+        (RUN-THREADS-SHAPE.json and RUN-THREADS-SHAPE.numpy.json, the shape's ':' a '-'); a row's
+        ratio is then the median of its runs' ratios.
+    bench_table.py --numpy SHAPE...
+        (internal) numpy's seconds per matmul, as JSON
 """
 import json
 import os
@@ -96,10 +101,50 @@ def numpy_seconds(shapes, threads, runs):
     return result
 
 
+def paired_runs(directory):
+    """
+    [(JMH run, numpy's seconds at its shape or None)] for every run in directory, each JMH JSON
+    beside the numpy timing taken right after it.
+    """
+    pairs = []
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".json") or name.endswith(".numpy.json"):
+            continue
+        with open(os.path.join(directory, name)) as f:
+            runs = json.load(f)
+        numpy_path = os.path.join(directory, name[:-len(".json")] + ".numpy.json")
+        seconds = None
+        if os.path.exists(numpy_path):
+            with open(numpy_path) as f:
+                seconds = json.load(f)
+        for run in runs:
+            pairs.append((run, None if seconds is None else seconds[run["params"]["shape"]]))
+    return pairs
+
+
 def median_run(run):
     """The median over JMH's forks of each fork's mean score: one JVM that ran slow does not move it."""
     forks = run["primaryMetric"].get("rawData") or [[run["primaryMetric"]["score"]]]
     return statistics.median(sum(fork) / len(fork) for fork in forks)
+
+
+def merge_runs(rows):
+    """
+    One row per benchmark, backend, thread count and parameters. A paired GEMM row comes once per run:
+    its merged row has the median run's time, and each run's time beside numpy's (run_micros,
+    paired_seconds; the latter empty where numpy did not run).
+    """
+    merged = {}
+    for r in rows:
+        key = (r["benchmark"], r["backend"], r["threads"], tuple(sorted(r["params"].items())))
+        row = merged.setdefault(key, dict(r, run_micros=[], paired_seconds=[]))
+        row["run_micros"].append(r["micros"])
+        row["paired_seconds"].append(r["seconds"])
+    for row in merged.values():
+        row["micros"] = statistics.median(row["run_micros"])
+        if None in row["paired_seconds"]:
+            row["paired_seconds"] = []
+    return list(merged.values())
 
 
 def print_machine(machine):
@@ -124,13 +169,17 @@ def main(paths):
             machine = json.load(f)
         paths = paths[2:]
         print_machine(machine)
+    pairs = []
+    if paths and paths[0] == "--paired":
+        pairs = paired_runs(paths[1])
+        paths = paths[2:]
     runs = []
     for path in paths:
         with open(path) as f:
             runs += json.load(f)
     cores = os.cpu_count()
     rows = []
-    for run in runs:
+    for run, paired, seconds in [(run, False, None) for run in runs] + [(run, True, s) for run, s in pairs]:
         params = run["params"]
         threads = int(params["threads"]) or cores
         metrics = run.get("secondaryMetrics", {})
@@ -138,12 +187,14 @@ def main(paths):
         secondary = metrics.get("gc.alloc.rate.norm", metrics.get("·gc.alloc.rate.norm"))
         # The benchmarks take a spec's options after '+' (JMH splits parameters at commas).
         rows.append(dict(benchmark=run["benchmark"], backend=params["backend"].replace("+", ","), threads=threads,
-                         params=params, micros=median_run(run),
+                         params=params, micros=median_run(run), paired=paired, seconds=seconds,
                          alloc=None if secondary is None else secondary["score"]))
+    rows = merge_runs(rows)
     gemm_shapes = sorted({r["params"]["shape"] for r in rows if r["benchmark"] == GEMM},
                          key=lambda s: (parse_gemm(s)[0] * parse_gemm(s)[1] * parse_gemm(s)[2] >= 512 ** 3,
                                         "NT TN NN".index(s[-2:]), s))
-    numpy = numpy_seconds(gemm_shapes, {r["threads"] for r in rows if r["benchmark"] == GEMM}, runs_wanted)
+    unpaired = {r["threads"] for r in rows if r["benchmark"] == GEMM and not r["paired"]}
+    numpy = numpy_seconds(gemm_shapes, unpaired, runs_wanted) if unpaired else None
     show_alloc = any(r["alloc"] is not None for r in rows)
 
     header = ["benchmark", "backend", "threads", "Gale", "% of peak", "OpenBLAS", "Gale/OpenBLAS", "unit"]
@@ -151,11 +202,13 @@ def main(paths):
         header.append("alloc B/op")
     table = []
 
-    def add(label, r, value, unit, reference=None, peak=None):
+    def add(label, r, value, unit, reference=None, peak=None, ratio=None):
+        if ratio is None and reference is not None:
+            ratio = value / reference
         line = [label, r["backend"], str(r["threads"]), f"{value:.1f}",
                 "" if peak is None else f"{100 * value / peak:.0f}%",
                 "n/a" if reference is None else f"{reference:.1f}",
-                "n/a" if reference is None else f"{value / reference:.2f}", unit]
+                "n/a" if ratio is None else f"{ratio:.2f}", unit]
         if show_alloc:
             line.append("" if r["alloc"] is None else f"{r['alloc']:.3f}")
         table.append(line)
@@ -168,12 +221,19 @@ def main(paths):
         shape = r["params"]["shape"]
         m, n, k, _, _ = parse_gemm(shape)
         flops = 2.0 * m * n * k
-        reference = None if numpy is None else flops / numpy[r["threads"]][shape] / 1e9
+        reference = None
+        ratio = None
+        if r["paired_seconds"]:
+            reference = flops / statistics.median(r["paired_seconds"]) / 1e9
+            ratio = statistics.median(seconds / micros * 1e6
+                                      for micros, seconds in zip(r["run_micros"], r["paired_seconds"]))
+        elif not r["paired"] and numpy is not None:
+            reference = flops / numpy[r["threads"]][shape] / 1e9
         # The peak of the CPU threads the row ran on; a device's rows have none.
         peak = None
         if machine is not None and r["backend"].startswith("cpu"):
             peak = machine["peak"].get(str(r["threads"]))
-        add(f"GEMM {shape}", r, flops / r["micros"] / 1e3, "GFLOP/s", reference, peak)
+        add(f"GEMM {shape}", r, flops / r["micros"] / 1e3, "GFLOP/s", reference, peak, ratio)
     for r in ordered(BIAS, lambda p: (p["function"], p["shape"])):
         rows_, cols = (int(s) for s in r["params"]["shape"].split("x"))
         add(f"bias+{r['params']['function'].lower()} {r['params']['shape']}", r,
@@ -192,7 +252,11 @@ def main(paths):
     print("its weight gradients dZᵀ·X TN, its input gradients dZ·W NN. Units: per second, higher is better.")
     print("% of peak: of the FMA peak above at the row's thread count."
           + (f" Each row: the median of {runs_wanted} runs." if runs_wanted > 1 else ""))
-    print(f"OpenBLAS column: {blas_name()}" if numpy is not None else f"OpenBLAS column: n/a; {NUMPY_HINT}")
+    if any(r["paired_seconds"] for r in rows):
+        print("GEMM rows of the cpu backend: OpenBLAS timed right after Gale at the same shape and threads;")
+        print("Gale/OpenBLAS is " + ("the median of the runs' ratios." if runs_wanted > 1 else "the ratio of the two."))
+    timed = numpy is not None or any(r["paired_seconds"] for r in rows)
+    print(f"OpenBLAS column: {blas_name()}" if timed else f"OpenBLAS column: n/a; {NUMPY_HINT}")
     summarise_steps(rows)
 
 
