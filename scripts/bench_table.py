@@ -286,4 +286,4 @@ if __name__ == "__main__":
     elif len(sys.argv) >= 2 and not sys.argv[-1].startswith("--"):
         main(sys.argv[1:])
     else:
-        sys.exit("usage: bench_table.py [--runs N] [--machine JSON] JMH_JSON...")
+        sys.exit("usage: bench_table.py [--runs N] [--machine JSON] [--paired DIR] JMH_JSON...")
