@@ -141,6 +141,7 @@ def merge_runs(rows):
         row["run_micros"].append(r["micros"])
         row["paired_seconds"].append(r["seconds"])
     for row in merged.values():
+        del row["seconds"]
         row["micros"] = statistics.median(row["run_micros"])
         if None in row["paired_seconds"]:
             row["paired_seconds"] = []
