@@ -180,7 +180,7 @@ def main(paths):
             runs += json.load(f)
     cores = os.cpu_count()
     rows = []
-    for run, paired, seconds in [(run, False, None) for run in runs] + [(run, True, s) for run, s in pairs]:
+    for run, seconds in [(run, None) for run in runs] + pairs:
         params = run["params"]
         threads = int(params["threads"]) or cores
         metrics = run.get("secondaryMetrics", {})
@@ -188,13 +188,13 @@ def main(paths):
         secondary = metrics.get("gc.alloc.rate.norm", metrics.get("·gc.alloc.rate.norm"))
         # The benchmarks take a spec's options after '+' (JMH splits parameters at commas).
         rows.append(dict(benchmark=run["benchmark"], backend=params["backend"].replace("+", ","), threads=threads,
-                         params=params, micros=median_run(run), paired=paired, seconds=seconds,
+                         params=params, micros=median_run(run), seconds=seconds,
                          alloc=None if secondary is None else secondary["score"]))
     rows = merge_runs(rows)
     gemm_shapes = sorted({r["params"]["shape"] for r in rows if r["benchmark"] == GEMM},
                          key=lambda s: (parse_gemm(s)[0] * parse_gemm(s)[1] * parse_gemm(s)[2] >= 512 ** 3,
                                         "NT TN NN".index(s[-2:]), s))
-    unpaired = {r["threads"] for r in rows if r["benchmark"] == GEMM and not r["paired"]}
+    unpaired = {r["threads"] for r in rows if r["benchmark"] == GEMM and not r["paired_seconds"]}
     numpy = numpy_seconds(gemm_shapes, unpaired, runs_wanted) if unpaired else None
     show_alloc = any(r["alloc"] is not None for r in rows)
 
@@ -228,7 +228,7 @@ def main(paths):
             reference = flops / statistics.median(r["paired_seconds"]) / 1e9
             ratio = statistics.median(seconds / micros * 1e6
                                       for micros, seconds in zip(r["run_micros"], r["paired_seconds"]))
-        elif not r["paired"] and numpy is not None:
+        elif numpy is not None:
             reference = flops / numpy[r["threads"]][shape] / 1e9
         # The peak of the CPU threads the row ran on; a device's rows have none.
         peak = None
