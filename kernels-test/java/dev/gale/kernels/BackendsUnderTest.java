@@ -45,8 +45,8 @@ final class BackendsUnderTest {
     /**
      * Options that force each choice some machine makes on its own (see the CPU backend's
      * settings): every vector micro-tile, and caches small enough that the kernel table's matrices
-     * take every path of the GEMM's blocking (several column bands, shared op(A), groups of row
-     * bands, several k blocks).
+     * take every path of the GEMM's blocking (several column blocks of op(B), blocks one k block
+     * deep (vector) and two deep (scalar), several runs of k blocks, the last one short).
      */
     static final List<String> VECTOR_VARIANTS = List.of("tile=8x2", "tile=4x2", "l2=16K,l3=64K");
     static final List<String> SCALAR_VARIANTS = List.of("kernels=scalar,l2=16K,l3=64K");

@@ -8,21 +8,24 @@ import java.util.Arrays;
  * in panels of {@code tileRows} rows and op(B) of {@code tileCols} columns, so that one
  * micro-kernel serves every transpose and streams both operands contiguously.
  *
- * <p>A first phase packs op(B), shared by all threads. A second splits C into bands, one task
- * each. Within a band, k runs in blocks of {@link GemmBlocking#DEPTH}: each packed B micro-panel
- * of the block stays in L1 while the band's A panels stream past it from L2, and the band of C
- * stays in L2 from one k block to the next. {@link GemmBlocking} sizes the bands from the
- * machine's caches, and orders them so that the op(A) rows of a group of row bands and the B
- * panels of a column band are read again while they are in L3.
+ * <p>op(B) is packed in blocks: C's columns in column blocks, k in runs of whole k blocks
+ * ({@link GemmBlocking#DEPTH} steps each), in BLIS's loop order, each column block run after run.
+ * Each block is two phases: the threads pack it, shared, then split its columns of C into bands, one task
+ * each, which pack their rows of op(A) for each k block into a region of their own and multiply.
+ * Each packed B micro-panel stays in L1 while the band's A panels stream past it from L2. The
+ * packed blocks are small ({@link GemmBlocking} sizes them from the machine's caches) and written
+ * again and again at the same places, which the caches still hold: packed all at once before the
+ * bands, op(A) and op(B) were 8 MiB written out past every cache at 1024^3, 9% of its time. A band's
+ * C stays in L2 from one k block to the next within a block of op(B), and comes from L3 or
+ * memory in the next.
  *
- * <p>op(A) is packed by the thread that takes a band, into a region of its own, unless it already
- * holds the band's rows; where C has several column bands, a row band's op(A) is needed by as many
- * tasks, and is packed once in the first phase instead, shared. Where C has at most two row tiles,
- * each B panel would serve one or two micro-tiles, and copying op(B) cost as much as the multiply
- * (10x128x128): the micro-kernel reads op(B) where it is when its rows are contiguous and whole
- * micro-tiles wide, and otherwise each band packs a B micro-panel into a scratch of its own, in
- * L1, just before its micro-tiles use it. A small GEMM reads op(B) in place too, under the same
- * conditions, when a micro-panel's rows stay in L1 together (see {@link #stepsStayInL1}).
+ * <p>Where C has at most two row tiles, each B panel would serve one or two micro-tiles, and copying
+ * op(B) cost as much as the multiply (10x128x128): the micro-kernel reads op(B) where it is when its
+ * rows are contiguous and whole micro-tiles wide, and otherwise each band packs a B micro-panel into
+ * a scratch of its own, in L1, just before its micro-tiles use it. A small GEMM reads op(B) in place
+ * too, under the same conditions, when a micro-panel's rows stay in L1 together (see
+ * {@link #stepsStayInL1}). Such a GEMM packs no block of op(B), and each of its bands runs all k
+ * blocks, its C staying in L2 from one to the next.
  *
  * <p>Every C element is summed over the same k blocks in the same order whatever band holds it,
  * and bands are aligned to micro-tiles, so results depend on neither the thread count, the
@@ -72,8 +75,8 @@ final class GemmStep implements Step {
     private static final int LINES_PER_SET = 4;
 
     /**
-     * Packing buffers shared by the GEMMs of one plan: op(B), and op(A) where it is shared, for all
-     * threads; op(A) one buffer per thread. GEMMs of one {@link Stage} run at once and pack into
+     * Packing buffers shared by the GEMMs of one plan: blocks of op(B), for all threads; op(A)'s
+     * panels of a band, and B micro-panels packed on the fly, one buffer per thread. GEMMs of one {@link Stage} run at once and pack into
      * regions of their own; later stages reuse the space.
      */
     static final class Packing {
@@ -117,27 +120,6 @@ final class GemmStep implements Step {
 
     private final Kernels kernels;
     private final Packing packing;
-    /** Where this GEMM's panels begin in each thread's own buffer: op(A), then a B micro-panel. */
-    private final int ownA;
-    private final int ownB;
-    /**
-     * Where op(A) is shared: where, in each thread's own buffer, a band's panels of the current k block
-     * are copied before the band's first micro-tile reads them (see {@link #multiply}).
-     */
-    private final int ownBlockA;
-    /** Where this GEMM's shared panels begin: op(B), then op(A) where it is shared. */
-    private final int sharedBase;
-    /**
-     * The shared panels alternate between two regions of this size from run to run. Rewriting the
-     * panels that both cores had just read waited for the other core's copies to be invalidated;
-     * the run before last's have mostly left the caches. On two threads, the step's packing of W1
-     * went from 49 to 36 us, of its input batch from 40 to 33.
-     */
-    private final int sharedSize;
-    /** Where packed op(A) begins within a shared region, after op(B). */
-    private final int sharedA;
-    /** Which of the two regions this run packs into; flipped by {@link #finish}. */
-    private int region;
     private final float[] a;
     private final float[] b;
     private final float[] c;
@@ -159,23 +141,45 @@ final class GemmStep implements Step {
     private final int bStepStride;
     private final int rowTiles;
     private final int colTiles;
-    /** Packing tasks for op(B), then for op(A) where it is shared, each of this many panels. */
-    private final int bPackTasks;
-    private final int bPanelsPerTask;
-    private final int aPackTasks;
-    private final int aPanelsPerTask;
     /**
      * Where C has few row tiles (see the class comment): whether the micro-kernel reads op(B) in
      * place, or else each band packs its B micro-panels just before using them.
      */
     private final boolean bInPlace;
     private final boolean bOnTheFly;
-    /** C's row tiles and column tiles split evenly into this many bands each. */
+    /**
+     * Whether op(B) is packed block by block, each block two phases; otherwise one phase of bands,
+     * each over all of k.
+     */
+    private final boolean blocked;
+    /** Steps of k in each block of op(B) (whole k blocks), and how many such runs k has. */
+    private final int blockSteps;
+    private final int stepBlocks;
+    /** Column tiles of a column block (the last may have fewer): all of C's where it is not blocked. */
+    private final int blockColTiles;
+    private final int colBlocks;
+    /** B panels each packing task of a block packs. */
+    private final int bPanelsPerTask;
+    /** A column block's row tiles and column tiles split evenly into this many bands each. */
     private final int rowBands;
     private final int colBands;
-    /** Row bands taken together across all column bands before the next ones (see {@link #multiply}). */
-    private final int groupBands;
     private final int bands;
+    /**
+     * Where the regions of packed B blocks begin in the shared buffer, their size, and how many there
+     * are. Where a block fits in L2, blocks alternate between two regions, from run to run too:
+     * packing a block into the region the bands of both cores had just read waited for the other
+     * core's copies to be invalidated (the training step's packing of W1 on two threads: 49 us in one
+     * region, 36 in two). A larger block has mostly left the other core's L2 by then, and a second
+     * region only doubled what L3 holds: 2048^3 on two threads ran 2-8% faster in one (three pairs).
+     */
+    private final int sharedB;
+    private final int blockSize;
+    private final int regions;
+    /** The region of this run's first block; its block j is in region {@code (firstRegion + j) % regions}. */
+    private int firstRegion;
+    /** Where a band's A panels of one k block, and a B micro-panel packed on the fly, begin in each thread's buffer. */
+    private final int ownA;
+    private final int ownB;
     /**
      * Whether C is computed by {@link Kernels#gemmNarrow}, in bands of {@code narrowRows} rows: for
      * op(B) at most {@link Kernels#NARROW} columns wide and A's rows running along k. At N = 10 a
@@ -187,14 +191,6 @@ final class GemmStep implements Step {
     /** The packed op(B) of a narrow GEMM: {@link Kernels#NARROW} columns by k. */
     private final float[] narrowPanel;
     private final float[][] tiles;
-    /**
-     * The row band whose op(A) panels each thread holds in its region, or -1. A thread packs a
-     * band's rows only for itself: where packed op(A) was shared, a thread rewriting panels that
-     * the other core had read waited for that core's copies to be invalidated (packing the step's
-     * 256x784x128 GEMM took 37 us on two threads after a two-thread multiply, 25 after a one-thread
-     * one), and then half of its band's panels came from the other core.
-     */
-    private final int[] heldRowBand;
     private final Epilogue epilogue;
 
     /**
@@ -232,14 +228,25 @@ final class GemmStep implements Step {
         narrowRows = 8 * Math.ceilDiv(Math.max(Math.ceilDiv(m, 4 * threads),
                 (int) Math.ceilDiv(MIN_BAND_WORK, (long) n * k)), 8);
 
-        // Split the bands until every thread has several to take, while a band stays worth a task:
-        // rows first, so that each band's op(A) rows are packed by one thread only.
         int depth = Math.min(k, GemmBlocking.DEPTH);
+        boolean fewRows = !narrow && rowTiles <= FEW_ROW_TILES;
+        bInPlace = !narrow && !op.transposeB() && n % tileCols == 0
+                && (fewRows || small && stepsStayInL1(n, depth, tileCols));
+        bOnTheFly = fewRows && !bInPlace;
+        blocked = !narrow && !fewRows && !bInPlace;
+        blockColTiles = blocked ? Math.min(colTiles, Math.max(1, blocking.blockCols(depth) / tileCols)) : colTiles;
+        colBlocks = Math.ceilDiv(colTiles, blockColTiles);
+        blockSteps = blocked ? Math.min(k, blocking.blockSteps(blockColTiles * tileCols)) : k;
+        stepBlocks = Math.ceilDiv(k, blockSteps);
+
+        // Split a column block into bands until every thread has several to take, while a band stays
+        // worth a task: rows first, since each column band packs the same op(A) rows again.
+        long taskSteps = blockSteps;
         int bandRowTiles = Math.min(rowTiles, Math.max(1, blocking.bandRows(depth) / tileRows));
-        int bandColTiles = Math.min(colTiles,
+        int bandColTiles = blocked ? blockColTiles : Math.min(colTiles,
                 Math.max(1, blocking.bandCols(bandRowTiles * tileRows, depth) / tileCols));
-        while (Math.ceilDiv(rowTiles, bandRowTiles) * Math.ceilDiv(colTiles, bandColTiles) < 4 * threads
-                && (long) bandRowTiles * tileRows * bandColTiles * tileCols * k >= 2 * MIN_BAND_WORK
+        while (Math.ceilDiv(rowTiles, bandRowTiles) * Math.ceilDiv(blockColTiles, bandColTiles) < 4 * threads
+                && (long) bandRowTiles * tileRows * bandColTiles * tileCols * taskSteps >= 2 * MIN_BAND_WORK
                 && bandRowTiles * bandColTiles > 1) {
             if (bandRowTiles > 1) {
                 bandRowTiles = Math.ceilDiv(bandRowTiles, 2);
@@ -248,37 +255,23 @@ final class GemmStep implements Step {
             }
         }
         int rowBands = Math.ceilDiv(rowTiles, bandRowTiles);
-        colBands = Math.ceilDiv(colTiles, bandColTiles);
+        colBands = Math.ceilDiv(blockColTiles, bandColTiles);
         // Bands of equal size, as many for every thread: 1024^3 split 12 row tiles at a time
         // ended on one thread running six bands while the other ran five.
         while (rowBands * colBands > threads && rowBands * colBands % threads != 0 && rowBands < rowTiles) {
             rowBands++;
         }
         this.rowBands = rowBands;
-        groupBands = Math.min(rowBands, Math.max(1, blocking.groupRows(k) / (Math.ceilDiv(rowTiles, rowBands)
-                * tileRows)));
         bands = narrow ? Math.ceilDiv(m, narrowRows) : rowBands * colBands;
 
-        boolean fewRows = !narrow && rowTiles <= FEW_ROW_TILES;
-        bInPlace = !narrow && !op.transposeB() && n % tileCols == 0
-                && (fewRows || small && stepsStayInL1(n, Math.min(k, GemmBlocking.DEPTH), tileCols));
-        bOnTheFly = fewRows && !bInPlace;
-        boolean shareA = !narrow && colBands > 1;
-        int packedB = narrow || fewRows || bInPlace ? 0 : Math.multiplyExact(colTiles * tileCols, k);
-        sharedA = packedB;
-        sharedSize = Math.addExact(packedB, shareA ? Math.multiplyExact(rowTiles * tileRows, k) : 0);
-        sharedBase = packing.reserveShared(Math.multiplyExact(2, sharedSize));
-        bPanelsPerTask = small ? colTiles : Math.max(1, PACK_GRAIN / (tileCols * k));
-        bPackTasks = narrow ? 1 : packedB == 0 ? 0 : Math.ceilDiv(colTiles, bPanelsPerTask);
-        aPanelsPerTask = small ? rowTiles : Math.max(1, PACK_GRAIN / (tileRows * k));
-        aPackTasks = shareA ? Math.ceilDiv(rowTiles, aPanelsPerTask) : 0;
+        blockSize = blocked ? Math.multiplyExact(blockColTiles * tileCols, blockSteps) : 0;
+        regions = (long) blockSize * Float.BYTES <= blocking.l2() ? 2 : 1;
+        sharedB = packing.reserveShared(Math.multiplyExact(regions, blockSize));
+        bPanelsPerTask = small ? blockColTiles : Math.max(1, PACK_GRAIN / (tileCols * blockSteps));
         int mostBandRows = Math.ceilDiv(rowTiles, rowBands) * tileRows;
-        ownA = narrow || shareA ? 0 : packing.reserveOwn(Math.multiplyExact(mostBandRows, k));
+        ownA = narrow ? 0 : packing.reserveOwn(Math.multiplyExact(mostBandRows, depth));
         ownB = bOnTheFly ? packing.reserveOwn(depth * tileCols) : 0;
-        ownBlockA = shareA ? packing.reserveOwn(Math.multiplyExact(mostBandRows, depth)) : 0;
         tiles = new float[threads][tileRows * tileCols];
-        heldRowBand = new int[threads];
-        Arrays.fill(heldRowBand, -1);
     }
 
     /**
@@ -303,57 +296,89 @@ final class GemmStep implements Step {
         return true;
     }
 
-    /** Packing, then the bands of C. */
+    /**
+     * Blocked: packing a B block, then its bands, for each block. Narrow: packing op(B), then the
+     * bands. Otherwise the bands alone.
+     */
     @Override
     public int phases() {
-        return 2;
+        return blocked ? 2 * colBlocks * stepBlocks : narrow ? 2 : 1;
     }
 
     @Override
     public int tasks(int phase) {
-        return phase == 0 ? bPackTasks + aPackTasks : bands;
+        if (narrow && phase == 0) {
+            return 1;
+        }
+        if (blocked && phase % 2 == 0) {
+            return Math.ceilDiv(blockTiles(phase / 2 / stepBlocks), bPanelsPerTask);
+        }
+        return bands;
     }
 
     @Override
     public void run(int phase, int task, int worker) {
-        if (phase == 1) {
-            multiply(task, worker);
-        } else if (narrow) {
-            packPanel(b, bOff, 0, n, bLineStride, bStepStride, narrowPanel, 0, 0, 1, Kernels.NARROW);
-        } else if (task < bPackTasks) {
-            int first = task * bPanelsPerTask;
-            for (int panel = first; panel < Math.min(colTiles, first + bPanelsPerTask); panel++) {
-                for (int step = 0; step < k; step += GemmBlocking.DEPTH) {
-                    packB(panel, step, packing.shared, regionStart() + packedAt(panel, colTiles, tileCols, step));
-                }
+        if (narrow) {
+            if (phase == 0) {
+                packSteps(b, bOff, 0, n, bLineStride, bStepStride, 0, k, narrowPanel, 0, Kernels.NARROW);
+            } else {
+                multiplyNarrow(task, worker);
             }
+            return;
+        }
+        if (!blocked) {
+            multiply(task, worker, 0, 0, k, 0);
+            return;
+        }
+        int block = phase / 2;
+        int colBlock = block / stepBlocks;
+        int from = block % stepBlocks * blockSteps;
+        int to = Math.min(k, from + blockSteps);
+        int region = sharedB + (firstRegion + block) % regions * blockSize;
+        if (phase % 2 == 0) {
+            packBlock(colBlock, from, to, task, region);
         } else {
-            int first = (task - bPackTasks) * aPanelsPerTask;
-            packA(first, Math.min(rowTiles, first + aPanelsPerTask), 0, rowTiles, packing.shared,
-                    regionStart() + sharedA);
+            multiply(task, worker, colBlock, from, to, region);
         }
     }
 
-    private int regionStart() {
-        return sharedBase + region * sharedSize;
-    }
-
-    /** The next run packs op(A) anew, and the shared panels into the other region. */
+    /** The next run's blocks continue the alternation of regions. */
     @Override
     public void finish() {
-        Arrays.fill(heldRowBand, -1);
-        region ^= 1;
+        firstRegion = (firstRegion + colBlocks * stepBlocks) % regions;
+    }
+
+    /** Column tiles of column block {@code colBlock}. */
+    private int blockTiles(int colBlock) {
+        return Math.min(blockColTiles, colTiles - colBlock * blockColTiles);
+    }
+
+    /** Packs task {@code task}'s panels of the B block of column block {@code colBlock}, steps {@code [from, to)}. */
+    private void packBlock(int colBlock, int from, int to, int task, int region) {
+        int first = task * bPanelsPerTask;
+        for (int panel = first; panel < Math.min(blockTiles(colBlock), first + bPanelsPerTask); panel++) {
+            for (int step = from; step < to; step += GemmBlocking.DEPTH) {
+                packB(colBlock * blockColTiles + panel, step, packing.shared, region + blockOffset(panel, from, step));
+            }
+        }
     }
 
     /**
-     * Packs op(A)'s panels {@code [first, last)} as panels {@code first - origin} on of
-     * {@code tiles}, at {@code base}.
+     * Where, in the B block of steps from {@code from}, panel {@code panel}'s k block from {@code step}
+     * begins. The block is laid out k block by k block, each the panels one after another, so that
+     * the panels of one k block are one stream in memory, which the hardware prefetcher follows from
+     * one micro-tile to the next.
      */
-    private void packA(int first, int last, int origin, int tiles, float[] panels, int base) {
+    private int blockOffset(int panel, int from, int step) {
+        return ((step - from) * blockColTiles + panel * Math.min(GemmBlocking.DEPTH, k - step)) * tileCols;
+    }
+
+    /** Packs {@code depth} steps from {@code step} of op(A)'s panels {@code [first, last)}, one after another. */
+    private void packA(int first, int last, int step, int depth, float[] panels, int base) {
         for (int panel = first; panel < last; panel++) {
             int line = panel * tileRows;
-            packPanel(a, aOff, line, Math.min(tileRows, m - line), aLineStride, aStepStride, panels, base,
-                    panel - origin, tiles, tileRows);
+            packSteps(a, aOff, line, Math.min(tileRows, m - line), aLineStride, aStepStride, step, depth, panels,
+                    base + (panel - first) * tileRows * depth, tileRows);
         }
     }
 
@@ -362,31 +387,6 @@ final class GemmStep implements Step {
         int line = panel * tileCols;
         packSteps(b, bOff, line, Math.min(tileCols, n - line), bLineStride, bStepStride, step,
                 Math.min(GemmBlocking.DEPTH, k - step), panels, offset, tileCols);
-    }
-
-    /**
-     * Where step {@code step} of panel {@code tile} of {@code tiles}, each {@code width} wide,
-     * begins in a packed operand. Panels are laid out k block by k block, so that the panels of
-     * one k block are one stream in memory, which the hardware prefetcher follows from one
-     * micro-tile to the next: split by panel first, a new A panel came from DRAM at each band's
-     * first column tile, and such calls took 2.5x as long as the others (2048^3).
-     */
-    private int packedAt(int tile, int tiles, int width, int step) {
-        int blockStep = step - step % GemmBlocking.DEPTH;
-        int depth = Math.min(GemmBlocking.DEPTH, k - blockStep);
-        return (blockStep * tiles + tile * depth) * width + (step - blockStep) * width;
-    }
-
-    /**
-     * Copies {@code lines} lines of an operand that begins at {@code source[origin]}, from line
-     * {@code first} on, into panel {@code tile} of {@code tiles} at {@code base}, all k blocks.
-     */
-    private void packPanel(float[] source, int origin, int first, int lines, int lineStride, int stepStride,
-                           float[] panel, int base, int tile, int tiles, int width) {
-        for (int step = 0; step < k; step += GemmBlocking.DEPTH) {
-            packSteps(source, origin, first, lines, lineStride, stepStride, step,
-                    Math.min(GemmBlocking.DEPTH, k - step), panel, base + packedAt(tile, tiles, width, step), width);
-        }
     }
 
     /**
@@ -411,69 +411,41 @@ final class GemmStep implements Step {
         }
     }
 
-    private void multiply(int band, int worker) {
-        if (narrow) {
-            int row = band * narrowRows;
-            int rows = Math.min(narrowRows, m - row);
-            kernels.gemmNarrow(k, a, aOff + row * k, narrowPanel, c, cOff + row * n, rows, n, alpha, beta,
-                    tiles[worker]);
-            if (epilogue != null) {
-                epilogue.apply(row, row + rows, 0, n);
-            }
-            return;
+    private void multiplyNarrow(int band, int worker) {
+        int row = band * narrowRows;
+        int rows = Math.min(narrowRows, m - row);
+        kernels.gemmNarrow(k, a, aOff + row * k, narrowPanel, c, cOff + row * n, rows, n, alpha, beta,
+                tiles[worker]);
+        if (epilogue != null) {
+            epilogue.apply(row, row + rows, 0, n);
         }
-        // Groups of row bands, each across every column band, one column band at a time: the
-        // threads' bands share a column band's B panels, and the group's op(A) rows stay in L3
-        // for the next column band. Taken column band by column band without groups, 2048^3 ran
-        // at 195 GFLOP/s on one thread, in groups of eight 128-row bands at 206.
-        int perGroup = groupBands * colBands;
-        int group = band / perGroup;
-        int inGroup = band % perGroup;
-        int groupSize = Math.min(groupBands, rowBands - group * groupBands);
-        int rowBand = group * groupBands + inGroup % groupSize;
-        int colBand = inGroup / groupSize;
+    }
+
+    /**
+     * Band {@code band} of column block {@code colBlock}, over the k blocks of steps
+     * {@code [from, to)}, reading packed op(B) from {@code region} where it is blocked.
+     */
+    private void multiply(int band, int worker, int colBlock, int from, int to, int region) {
+        int rowBand = band % rowBands;
+        int colBand = band / rowBands;
         int firstRowTile = rowBand * rowTiles / rowBands;
         int lastRowTile = (rowBand + 1) * rowTiles / rowBands;
-        int firstColTile = colBand * colTiles / colBands;
-        int lastColTile = (colBand + 1) * colTiles / colBands;
-        float[] own = packing.own[worker];
-        float[] packedA;
-        int aBase;
-        int aTiles;
-        int aOrigin;
-        if (aPackTasks > 0) {
-            packedA = packing.shared;
-            aBase = regionStart() + sharedA;
-            aTiles = rowTiles;
-            aOrigin = 0;
-        } else {
-            packedA = own;
-            aBase = ownA;
-            aTiles = lastRowTile - firstRowTile;
-            aOrigin = firstRowTile;
-            if (heldRowBand[worker] != rowBand) {
-                packA(firstRowTile, lastRowTile, aOrigin, aTiles, packedA, aBase);
-                heldRowBand[worker] = rowBand;
-            }
+        int blockFirst = colBlock * blockColTiles;
+        int tilesOfBlock = blockTiles(colBlock);
+        int firstColTile = blockFirst + colBand * tilesOfBlock / colBands;
+        int lastColTile = blockFirst + (colBand + 1) * tilesOfBlock / colBands;
+        if (firstColTile == lastColTile) {
+            return;
         }
+        float[] own = packing.own[worker];
         float[] packedB = bInPlace ? b : bOnTheFly ? own : packing.shared;
         int bStride = bInPlace ? n : tileCols;
         float[] tile = tiles[worker];
-        for (int step = 0; step < k; step += GemmBlocking.DEPTH) {
+        for (int step = from; step < to; step += GemmBlocking.DEPTH) {
             int depth = Math.min(GemmBlocking.DEPTH, k - step);
             // Later k blocks add to what the earlier ones wrote.
             float blockBeta = step == 0 ? beta : 1f;
-            // A shared band's panels come from L3, or from the other core that packed them, and the
-            // micro-tiles of its first column tile waited for each in turn; copied in one pass, they
-            // arrive as one stream, into L2. 2048^3: 0-6% faster on one thread, 8-21% on two. A band's
-            // panels of one k block lie one after another, in either layout (see packedAt).
-            float[] blockA = packedA;
-            int blockABase = aBase + packedAt(firstRowTile - aOrigin, aTiles, tileRows, step);
-            if (aPackTasks > 0) {
-                System.arraycopy(packedA, blockABase, own, ownBlockA, (lastRowTile - firstRowTile) * tileRows * depth);
-                blockA = own;
-                blockABase = ownBlockA;
-            }
+            packA(firstRowTile, lastRowTile, step, depth, own, ownA);
             for (int colTile = firstColTile; colTile < lastColTile; colTile++) {
                 int col = colTile * tileCols;
                 int bOffset;
@@ -483,17 +455,17 @@ final class GemmStep implements Step {
                     packB(colTile, step, own, ownB);
                     bOffset = ownB;
                 } else {
-                    bOffset = regionStart() + packedAt(colTile, colTiles, tileCols, step);
+                    bOffset = region + blockOffset(colTile - blockFirst, from, step);
                 }
                 for (int rowTile = firstRowTile; rowTile < lastRowTile; rowTile++) {
                     int row = rowTile * tileRows;
-                    kernels.gemmTile(depth, blockA, blockABase + (rowTile - firstRowTile) * tileRows * depth,
+                    kernels.gemmTile(depth, own, ownA + (rowTile - firstRowTile) * tileRows * depth,
                             packedB, bOffset, bStride, c, cOff + row * n + col, n, Math.min(tileRows, m - row),
                             Math.min(tileCols, n - col), alpha, blockBeta, tile);
                 }
             }
         }
-        if (epilogue != null) {
+        if (epilogue != null && to == k) {
             epilogue.apply(firstRowTile * tileRows, Math.min(m, lastRowTile * tileRows), firstColTile * tileCols,
                     Math.min(n, lastColTile * tileCols));
         }

@@ -43,8 +43,9 @@ class CpuSettingsTest {
         int cols = blocking.bandCols(rows, 256);
         long floats = (long) rows * cols + rows * 256L + 256L * cols;
         assertTrue(floats * Float.BYTES <= (1 << 20) * 9 / 10 && cols > 500, "columns " + cols);
-        assertEquals(1024, blocking.groupRows(2048));
-        assertEquals(0, GemmBlocking.FALLBACK.groupRows(2048));
+        // A B block of one k block fills an eighth of L3, or half of L2 without one.
+        assertEquals(4096, blocking.blockCols(256));
+        assertEquals(512, GemmBlocking.FALLBACK.blockCols(256));
     }
 
     @ParameterizedTest
