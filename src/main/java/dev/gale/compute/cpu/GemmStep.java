@@ -76,8 +76,8 @@ final class GemmStep implements Step {
 
     /**
      * Packing buffers shared by the GEMMs of one plan: blocks of op(B), for all threads; op(A)'s
-     * panels of a band, and B micro-panels packed on the fly, one buffer per thread. GEMMs of one {@link Stage} run at once and pack into
-     * regions of their own; later stages reuse the space.
+     * panels of a band, and B micro-panels packed on the fly, one buffer per thread. GEMMs of one
+     * {@link Stage} run at once and pack into regions of their own; later stages reuse the space.
      */
     static final class Packing {
         private final int threads;
@@ -177,7 +177,7 @@ final class GemmStep implements Step {
     private final int regions;
     /** The region of this run's first block; its block j is in region {@code (firstRegion + j) % regions}. */
     private int firstRegion;
-    /** Where a band's A panels of one k block, and a B micro-panel packed on the fly, begin in each thread's buffer. */
+    /** Where a band's A panels of one k block begin in each thread's buffer, and a B micro-panel packed on the fly. */
     private final int ownA;
     private final int ownB;
     /**
@@ -241,12 +241,11 @@ final class GemmStep implements Step {
 
         // Split a column block into bands until every thread has several to take, while a band stays
         // worth a task: rows first, since each column band packs the same op(A) rows again.
-        long taskSteps = blockSteps;
         int bandRowTiles = Math.min(rowTiles, Math.max(1, blocking.bandRows(depth) / tileRows));
         int bandColTiles = blocked ? blockColTiles : Math.min(colTiles,
                 Math.max(1, blocking.bandCols(bandRowTiles * tileRows, depth) / tileCols));
         while (Math.ceilDiv(rowTiles, bandRowTiles) * Math.ceilDiv(blockColTiles, bandColTiles) < 4 * threads
-                && (long) bandRowTiles * tileRows * bandColTiles * tileCols * taskSteps >= 2 * MIN_BAND_WORK
+                && (long) bandRowTiles * tileRows * bandColTiles * tileCols * blockSteps >= 2 * MIN_BAND_WORK
                 && bandRowTiles * bandColTiles > 1) {
             if (bandRowTiles > 1) {
                 bandRowTiles = Math.ceilDiv(bandRowTiles, 2);
@@ -353,7 +352,7 @@ final class GemmStep implements Step {
         return Math.min(blockColTiles, colTiles - colBlock * blockColTiles);
     }
 
-    /** Packs task {@code task}'s panels of the B block of column block {@code colBlock}, steps {@code [from, to)}. */
+    /** Packs task {@code task}'s panels of column block {@code colBlock}'s B block of steps {@code [from, to)}. */
     private void packBlock(int colBlock, int from, int to, int task, int region) {
         int first = task * bPanelsPerTask;
         for (int panel = first; panel < Math.min(blockTiles(colBlock), first + bPanelsPerTask); panel++) {
