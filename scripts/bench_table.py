@@ -10,9 +10,10 @@ thread to the most.
 
     bench_table.py [--runs N] [--machine JSON] [--paired DIR] JMH_JSON...
         the table; with N runs, each row's median. DIR holds scripts/bench's CPU GEMM rows, one JMH
-        JSON per run, thread count and shape, each beside numpy's timing taken right after it
-        (RUN-THREADS-SHAPE.json and RUN-THREADS-SHAPE.numpy.json, the shape's ':' a '-'); a row's
-        ratio is then the median of its runs' ratios.
+        JSON per run, thread count and shape, each beside the FMA peak measured right before it and
+        numpy's timing taken right after it (RUN-THREADS-SHAPE.json, RUN-THREADS-SHAPE.peak.json and
+        RUN-THREADS-SHAPE.numpy.json, the shape's ':' a '-'); a row's share of the peak and its ratio
+        to numpy are then the medians of its runs' shares and ratios.
     bench_table.py --numpy SHAPE...
         (internal) numpy's seconds per matmul, as JSON
 """
@@ -103,22 +104,28 @@ def numpy_seconds(shapes, threads, runs):
 
 def paired_runs(directory):
     """
-    [(JMH run, numpy's seconds at its shape or None)] for every run in directory, each JMH JSON
-    beside the numpy timing taken right after it.
+    [(JMH run, numpy's seconds at its shape or None, the FMA peak in GFLOP/s or None)] for every
+    run in directory, each JMH JSON beside the peak measured right before it and the numpy timing
+    taken right after it.
     """
+    def beside(name, suffix):
+        path = os.path.join(directory, name[:-len(".json")] + suffix)
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return json.load(f)
+
     pairs = []
     for name in sorted(os.listdir(directory)):
-        if not name.endswith(".json") or name.endswith(".numpy.json"):
+        if not name.endswith(".json") or name.endswith(".numpy.json") or name.endswith(".peak.json"):
             continue
         with open(os.path.join(directory, name)) as f:
             runs = json.load(f)
-        numpy_path = os.path.join(directory, name[:-len(".json")] + ".numpy.json")
-        seconds = None
-        if os.path.exists(numpy_path):
-            with open(numpy_path) as f:
-                seconds = json.load(f)
+        seconds = beside(name, ".numpy.json")
+        peak = beside(name, ".peak.json")
         for run in runs:
-            pairs.append((run, None if seconds is None else seconds[run["params"]["shape"]]))
+            pairs.append((run, None if seconds is None else seconds[run["params"]["shape"]],
+                          None if peak is None else peak["peak"]))
     return pairs
 
 
@@ -131,20 +138,23 @@ def median_run(run):
 def merge_runs(rows):
     """
     One row per benchmark, backend, thread count and parameters. A paired GEMM row comes once per run:
-    its merged row has the median run's time, and each run's time beside numpy's (run_micros,
-    paired_seconds; the latter empty where numpy did not run).
+    its merged row has the median run's time, and each run's time beside numpy's and the FMA peak
+    (run_micros, paired_seconds, paired_peaks; the latter two empty where numpy or the peak did not
+    run).
     """
     merged = {}
     for r in rows:
         key = (r["benchmark"], r["backend"], r["threads"], tuple(sorted(r["params"].items())))
-        row = merged.setdefault(key, dict(r, run_micros=[], paired_seconds=[]))
+        row = merged.setdefault(key, dict(r, run_micros=[], paired_seconds=[], paired_peaks=[]))
         row["run_micros"].append(r["micros"])
         row["paired_seconds"].append(r["seconds"])
+        row["paired_peaks"].append(r["peak"])
     for row in merged.values():
-        del row["seconds"]
+        del row["seconds"], row["peak"]
         row["micros"] = statistics.median(row["run_micros"])
-        if None in row["paired_seconds"]:
-            row["paired_seconds"] = []
+        for paired in ("paired_seconds", "paired_peaks"):
+            if None in row[paired]:
+                row[paired] = []
     return list(merged.values())
 
 
@@ -180,7 +190,7 @@ def main(paths):
             runs += json.load(f)
     cores = os.cpu_count()
     rows = []
-    for run, seconds in [(run, None) for run in runs] + pairs:
+    for run, seconds, peak in [(run, None, None) for run in runs] + pairs:
         params = run["params"]
         threads = int(params["threads"]) or cores
         metrics = run.get("secondaryMetrics", {})
@@ -188,7 +198,7 @@ def main(paths):
         secondary = metrics.get("gc.alloc.rate.norm", metrics.get("·gc.alloc.rate.norm"))
         # The benchmarks take a spec's options after '+' (JMH splits parameters at commas).
         rows.append(dict(benchmark=run["benchmark"], backend=params["backend"].replace("+", ","), threads=threads,
-                         params=params, micros=median_run(run), seconds=seconds,
+                         params=params, micros=median_run(run), seconds=seconds, peak=peak,
                          alloc=None if secondary is None else secondary["score"]))
     rows = merge_runs(rows)
     gemm_shapes = sorted({r["params"]["shape"] for r in rows if r["benchmark"] == GEMM},
@@ -203,11 +213,11 @@ def main(paths):
         header.append("alloc B/op")
     table = []
 
-    def add(label, r, value, unit, reference=None, peak=None, ratio=None):
+    def add(label, r, value, unit, reference=None, share=None, ratio=None):
         if ratio is None and reference is not None:
             ratio = value / reference
         line = [label, r["backend"], str(r["threads"]), f"{value:.1f}",
-                "" if peak is None else f"{100 * value / peak:.0f}%",
+                "" if share is None else f"{100 * share:.0f}%",
                 "n/a" if reference is None else f"{reference:.1f}",
                 "n/a" if ratio is None else f"{ratio:.2f}", unit]
         if show_alloc:
@@ -230,11 +240,15 @@ def main(paths):
                                       for micros, seconds in zip(r["run_micros"], r["paired_seconds"]))
         elif numpy is not None:
             reference = flops / numpy[r["threads"]][shape] / 1e9
-        # The peak of the CPU threads the row ran on; a device's rows have none.
-        peak = None
-        if machine is not None and r["backend"].startswith("cpu"):
-            peak = machine["peak"].get(str(r["threads"]))
-        add(f"GEMM {shape}", r, flops / r["micros"] / 1e3, "GFLOP/s", reference, peak, ratio)
+        # The peak of the CPU threads the row ran on, measured right before each run where the row is
+        # paired, else the header's; a device's rows have none.
+        share = None
+        if r["paired_peaks"]:
+            share = statistics.median(flops / micros / 1e3 / peak
+                                      for micros, peak in zip(r["run_micros"], r["paired_peaks"]))
+        elif machine is not None and r["backend"].startswith("cpu") and str(r["threads"]) in machine["peak"]:
+            share = flops / r["micros"] / 1e3 / machine["peak"][str(r["threads"])]
+        add(f"GEMM {shape}", r, flops / r["micros"] / 1e3, "GFLOP/s", reference, share, ratio)
     for r in ordered(BIAS, lambda p: (p["function"], p["shape"])):
         rows_, cols = (int(s) for s in r["params"]["shape"].split("x"))
         add(f"bias+{r['params']['function'].lower()} {r['params']['shape']}", r,
@@ -251,7 +265,8 @@ def main(paths):
     print()
     print("GEMM shapes are MxNxK:AB, A and B stored as is (N) or transposed (T): the step's forward X·Wᵀ is NT,")
     print("its weight gradients dZᵀ·X TN, its input gradients dZ·W NN. Units: per second, higher is better.")
-    print("% of peak: of the FMA peak above at the row's thread count."
+    print("% of peak: of the FMA peak at the row's thread count, measured right before each run of the row")
+    print("(cpu backend) or above (added CPU backends)."
           + (f" Each row: the median of {runs_wanted} runs." if runs_wanted > 1 else ""))
     if any(r["paired_seconds"] for r in rows):
         print("GEMM rows of the cpu backend: OpenBLAS timed right after Gale at the same shape and threads;")
