@@ -9,7 +9,8 @@ import jdk.incubator.vector.FloatVector;
  * 3 x 4 and 8 x 2 spilled sums to the stack, the JIT holding up to three broadcasts of A at once:
  * 8 x 2 ran at 57% (the one kernel for every machine before), 6 x 2 at 49%. 5 x 2 spilled too with
  * this kernel's branch for short tiles (42%) and ran at 93-94% without it, but inside the GEMM it was
- * 1% faster at 1024^3, and slower where it packs A's 5-row panels float by float.
+ * 1% faster at 1024^3, and slower where it packs A's 5-row panels float by float; with those panels
+ * transposed in registers, 2-3% faster at 1024^3 and 2-5% slower on the step's NT and TN GEMMs.
  */
 final class VectorKernels4x2 extends VectorKernels {
 
