@@ -166,6 +166,8 @@ def print_machine(machine):
     print(f"CPU: {machine['cpu']}")
     print(f"Gale: {machine['backend']}")
     print(f"FMA peak, {machine['vectorBits']}-bit vectors (a Java FMA loop), GFLOP/s: {peaks}")
+    if "hugePages" in machine:
+        print(f"Java heap: {'transparent huge pages' if machine['hugePages'] else '4 KiB pages'}")
     print(f"OpenBLAS kernels: {core if core else 'its own detection'}")
 
 

@@ -1,8 +1,10 @@
 package dev.gale.bench;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.gale.compute.Backend;
 import dev.gale.compute.Backends;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,9 +13,10 @@ import java.util.stream.Stream;
 
 /**
  * Prints, as one JSON object, what scripts/bench puts above its table: the CPU model, what the CPU
- * backend chose for this machine (vector width, micro-tile, cache sizes), and the measured FMA peak
- * at the width the JIT uses: one thread, and every thread in {@code args} at once. A GEMM row's
- * share of that peak says how far its kernel is from the machine's limit, whatever the machine.
+ * backend chose for this machine (vector width, micro-tile, cache sizes), whether the heap is on huge
+ * pages, and the measured FMA peak at the width the JIT uses: one thread, and every thread in
+ * {@code args} at once. A GEMM row's share of that peak says how far its kernel is from the
+ * machine's limit, whatever the machine.
  */
 public final class MachineHeader {
 
@@ -30,7 +33,21 @@ public final class MachineHeader {
         }
         try (Backend cpu = Backends.open("cpu", 1)) {
             System.out.println("{\"cpu\": \"" + json(cpuModel()) + "\", \"backend\": \"" + json(cpu.description())
-                    + "\", \"vectorBits\": " + FmaPeak.vectorBits() + ", \"peak\": {" + peaks + "}}");
+                    + "\", \"vectorBits\": " + FmaPeak.vectorBits() + ", \"hugePages\": " + hugePages()
+                    + ", \"peak\": {" + peaks + "}}");
+        }
+    }
+
+    /**
+     * Whether the heap is on transparent huge pages: the JVM turns the flag off where the operating
+     * system does not offer them.
+     */
+    private static boolean hugePages() {
+        try {
+            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return vm != null && Boolean.parseBoolean(vm.getVMOption("UseTransparentHugePages").getValue());
+        } catch (IllegalArgumentException e) {
+            return false; // a JVM without the option
         }
     }
 

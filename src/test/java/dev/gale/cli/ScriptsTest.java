@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
@@ -45,6 +46,20 @@ class ScriptsTest {
         mistake.assertOneLineError("--layers expects whole numbers");
         assertEquals(Main.FAILED, mistake.code());
         assertEquals(2, run(gale, "gradcheck", "--no-such-option").code(), "picocli's code for a bad command line");
+    }
+
+    @Test
+    void galePutsTheHeapOnHugePagesWhereLinuxOffersThem() throws Exception {
+        Path gale = projectWithCurrentJar().resolve("scripts/gale");
+
+        CliTest.Result run = run(Map.of("JAVA_OPTS", "-XX:+PrintFlagsFinal"), gale, "gradcheck");
+        assertEquals(0, run.code(), run.err());
+        Matcher flag = Pattern.compile("bool UseTransparentHugePages\\s*=\\s*(\\w+)").matcher(run.out());
+        assertTrue(flag.find(), "the JVM lists its flags");
+        Path mode = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        boolean offered = Files.isReadable(mode)
+                && Pattern.compile("\\[(always|madvise)]").matcher(Files.readString(mode)).find();
+        assertEquals(offered, Boolean.parseBoolean(flag.group(1)), "huge pages offered: " + offered);
     }
 
     @Test
@@ -90,11 +105,16 @@ class ScriptsTest {
     }
 
     private static CliTest.Result run(Path script, String... args) throws Exception {
+        return run(Map.of(), script, args);
+    }
+
+    private static CliTest.Result run(Map<String, String> environment, Path script, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(script.toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().keySet().removeAll(List.of("TORNADO_SDK", "TORNADOVM_HOME", "JAVA_OPTS"));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().putAll(environment);
         Process process = builder.start();
         // Each pipe ends when its last writer does: for stderr, the filter scripts/gale puts on it.
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> text(process.errorReader()));

@@ -24,23 +24,32 @@ abstract class VectorKernels extends ScalarKernels {
     private static final VectorSpecies<Double> D = VectorSpecies.of(double.class, F.vectorShape());
     static final int L = F.length();
 
-    /** Eight floats: one step of eight lines in {@link #transposeEight}, or eight steps of one line. */
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    /** Whether {@link #F8} runs as one register: on narrower machines packing stays scalar. */
-    private static final boolean PACK_VECTORS = F.vectorBitSize() >= F8.vectorBitSize();
-    /** Four floats: one step of the 4-row micro-tile's A panels. */
-    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
     /**
-     * A transpose of 8-float vectors exchanges blocks of 4, 2 and 1 lanes between pairs of vectors
-     * (see {@link #lowBlocks}): each level's permute swaps neighbouring blocks, its mask marks the
-     * upper block of each pair.
+     * Whether packing transposes and copies in vectors: where a vector holds one or two blocks of
+     * eight floats, the transposes' unit (at 256 and 512 bits). Packing stores vectors of the
+     * machine's own shape only, whole or under a mask, never narrower ones: the JIT resolves the
+     * calls inside {@code FloatVector.intoArray} from one type profile shared by all its callers, and
+     * with two shapes counted there it could compile the micro-kernel's stores of C with a type check
+     * that boxes every vector (the wide training step then ran ten times slower for the JVM's life;
+     * see README, Performance).
      */
-    private static final VectorShuffle<Float> SWAP_4 = shuffle(4, 5, 6, 7, 0, 1, 2, 3);
-    private static final VectorShuffle<Float> SWAP_2 = shuffle(2, 3, 0, 1, 6, 7, 4, 5);
-    private static final VectorShuffle<Float> SWAP_1 = shuffle(1, 0, 3, 2, 5, 4, 7, 6);
-    private static final VectorMask<Float> UPPER_4 = lanes(false, false, false, false, true, true, true, true);
-    private static final VectorMask<Float> UPPER_2 = lanes(false, false, true, true, false, false, true, true);
-    private static final VectorMask<Float> UPPER_1 = lanes(false, true, false, true, false, true, false, true);
+    private static final boolean PACK_VECTORS = L == 8 || L == 16;
+    /** A vector's lower and upper half: two steps of a half-width panel, or two blocks of 8 steps. */
+    private static final VectorMask<Float> LOW_HALF = F.indexInRange(0, L / 2);
+    private static final VectorMask<Float> HIGH_HALF = LOW_HALF.not();
+    /**
+     * A transpose exchanges blocks of 4, 2 and 1 lanes between pairs of vectors, within each group
+     * of eight lanes (see {@link #lowBlocks}): each level's permute swaps neighbouring blocks, its
+     * mask marks the upper block of each pair.
+     */
+    private static final VectorShuffle<Float> SWAP_8 = swap(8);
+    private static final VectorShuffle<Float> SWAP_4 = swap(4);
+    private static final VectorShuffle<Float> SWAP_2 = swap(2);
+    private static final VectorShuffle<Float> SWAP_1 = swap(1);
+    private static final VectorMask<Float> UPPER_4 = upper(4);
+    private static final VectorMask<Float> LOWER_4 = UPPER_4.not();
+    private static final VectorMask<Float> UPPER_2 = upper(2);
+    private static final VectorMask<Float> UPPER_1 = upper(1);
 
     /**
      * Below this |x|, tanh is its Taylor series x + x^3 (T3 + T5 x^2 + ... + T13 x^10), whose first
@@ -75,12 +84,18 @@ abstract class VectorKernels extends ScalarKernels {
         super(tileRows, tileCols);
     }
 
-    private static VectorShuffle<Float> shuffle(int... lanes) {
-        return VectorShuffle.fromArray(F8, lanes, 0);
+    /** Lane {@code i} takes lane {@code i ^ block}: blocks of {@code block} lanes swap with their neighbours. */
+    private static VectorShuffle<Float> swap(int block) {
+        return VectorShuffle.fromOp(F, lane -> (lane ^ block) % L);
     }
 
-    private static VectorMask<Float> lanes(boolean... set) {
-        return VectorMask.fromArray(F8, set, 0);
+    /** The lanes whose {@code block} bit is set: the upper block of each pair. */
+    private static VectorMask<Float> upper(int block) {
+        boolean[] set = new boolean[L];
+        for (int lane = 0; lane < L; lane++) {
+            set[lane] = (lane & block) != 0;
+        }
+        return VectorMask.fromArray(F, set, 0);
     }
 
     /**
@@ -113,10 +128,10 @@ abstract class VectorKernels extends ScalarKernels {
     }
 
     /**
-     * Whole vectors of the panel's width: the machine's own for B panels and the partial last
-     * one, whose lines are copied a vector at a time and whose padding is stored as zero vectors;
-     * eight floats for the 8-row A panels of 16-float vectors, four for the 4-row A panels. Copying a
-     * step with arraycopy cost a tenth of the 256x784x128 GEMM.
+     * Whole vectors of the panel's width: B panels and the partial last one, whose lines are copied
+     * a vector at a time and whose padding is stored as zero vectors; two steps a vector for A
+     * panels half a vector wide (8 rows of 16-float vectors, 4 of 8-float ones). Copying a step with
+     * arraycopy cost a tenth of the 256x784x128 GEMM.
      */
     @Override
     public void packSteps(float[] source, int from, int stepStride, int steps, int lines, float[] panel, int offset,
@@ -138,14 +153,24 @@ abstract class VectorKernels extends ScalarKernels {
                     panel[to + line] = source[at + line];
                 }
             }
-        } else if (width == F8.length() && lines == width && PACK_VECTORS) {
-            for (int step = 0; step < steps; step++) {
-                FloatVector.fromArray(F8, source, from + step * stepStride).intoArray(panel, offset + step * width);
+        } else if (2 * width == L && lines == width && PACK_VECTORS) {
+            // Two steps a vector: a whole vector from where each begins, its lanes past the step
+            // blended away, while the first step's vector ends inside the source.
+            int pairs = steps - steps % 2;
+            int step = 0;
+            for (; step < pairs && from + step * stepStride + L <= source.length; step += 2) {
+                int at = from + step * stepStride;
+                FloatVector.fromArray(F, source, at).blend(FloatVector.fromArray(F, source, at + stepStride - width),
+                        HIGH_HALF).intoArray(panel, offset + step * width);
             }
-        } else if (width == F4.length() && lines == width && F.vectorBitSize() >= F4.vectorBitSize()) {
-            for (int step = 0; step < steps; step++) {
-                FloatVector.fromArray(F4, source, from + step * stepStride).intoArray(panel, offset + step * width);
+            for (; step < pairs; step += 2) {
+                int at = from + step * stepStride;
+                FloatVector first = FloatVector.fromArray(F, source, at, LOW_HALF);
+                FloatVector second = FloatVector.fromArray(F, source, at + stepStride - width, HIGH_HALF);
+                first.blend(second, HIGH_HALF).intoArray(panel, offset + step * width);
             }
+            super.packSteps(source, from + pairs * stepStride, stepStride, steps - pairs, lines, panel,
+                    offset + pairs * width, width);
         } else {
             super.packSteps(source, from, stepStride, steps, lines, panel, offset, width);
         }
@@ -153,12 +178,13 @@ abstract class VectorKernels extends ScalarKernels {
 
     /**
      * Eight lines at a time, and a panel of four lines, in blocks of eight steps transposed in
-     * registers; the steps past the last whole block and the lines left are the scalar kernel's.
+     * registers, a vector's worth of steps at a time; the steps past the last whole vector's and the
+     * lines left are the scalar kernel's.
      */
     @Override
     public void packLines(float[] source, int from, int lineStride, int lines, int steps, float[] panel, int offset,
                           int width) {
-        int blockSteps = PACK_VECTORS ? steps - steps % 8 : 0;
+        int blockSteps = PACK_VECTORS ? steps - steps % L : 0;
         int line = 0;
         for (; line + 8 <= lines; line += 8) {
             transposeEight(source, from + line * lineStride, lineStride, blockSteps, panel, offset + line, width);
@@ -173,63 +199,78 @@ abstract class VectorKernels extends ScalarKernels {
     }
 
     /**
-     * An 8 x 8 transpose in registers per eight steps ({@code steps} a multiple of eight): eight loads,
-     * 48 permutes and blends, eight stores, where the scalar loop loads and stores each float on its own.
+     * An 8 x 8 transpose in registers per eight steps, one in each group of eight lanes ({@code steps}
+     * a multiple of the vector's length), in two halves of four steps each: steps 0-3 from lines 0-3,
+     * their steps 4-7 replaced by steps 0-3 of lines 4-7, then steps 4-7 the other way round. Per
+     * half and vector of steps: eight loads, 24 permutes and blends, four stores, where the scalar loop
+     * loads and stores each float on its own. At 512 bits a vector holds two groups, bound for panel
+     * rows eight steps apart: stored under masks, or, in panels eight wide, whose rows lie end to end,
+     * two rows' first groups as one vector and their second groups as another. In one method, the
+     * masked stores took the compilation past the JIT's node count for inlining, and its last stores
+     * boxed their vectors.
      */
     private static void transposeEight(float[] source, int from, int lineStride, int steps, float[] panel, int offset,
                                        int width) {
-        for (int step = 0; step < steps; step += 8) {
-            int at = from + step;
-            FloatVector l0 = FloatVector.fromArray(F8, source, at);
-            FloatVector l1 = FloatVector.fromArray(F8, source, at + lineStride);
-            FloatVector l2 = FloatVector.fromArray(F8, source, at + 2 * lineStride);
-            FloatVector l3 = FloatVector.fromArray(F8, source, at + 3 * lineStride);
-            FloatVector l4 = FloatVector.fromArray(F8, source, at + 4 * lineStride);
-            FloatVector l5 = FloatVector.fromArray(F8, source, at + 5 * lineStride);
-            FloatVector l6 = FloatVector.fromArray(F8, source, at + 6 * lineStride);
-            FloatVector l7 = FloatVector.fromArray(F8, source, at + 7 * lineStride);
-            // Steps 4-7 of lines 0-3 exchanged with steps 0-3 of lines 4-7, then pairs, then singles.
-            FloatVector a0 = lowBlocks(l0, l4, SWAP_4, UPPER_4);
-            FloatVector a4 = highBlocks(l0, l4, SWAP_4, UPPER_4);
-            FloatVector a1 = lowBlocks(l1, l5, SWAP_4, UPPER_4);
-            FloatVector a5 = highBlocks(l1, l5, SWAP_4, UPPER_4);
-            FloatVector a2 = lowBlocks(l2, l6, SWAP_4, UPPER_4);
-            FloatVector a6 = highBlocks(l2, l6, SWAP_4, UPPER_4);
-            FloatVector a3 = lowBlocks(l3, l7, SWAP_4, UPPER_4);
-            FloatVector a7 = highBlocks(l3, l7, SWAP_4, UPPER_4);
+        int second = from + 4 * lineStride;
+        transposeHalf(source, from, second, lineStride, steps, UPPER_4, panel, offset, width);
+        transposeHalf(source, second, from, lineStride, steps, LOWER_4, panel, offset + 4 * width, width);
+    }
+
+    /**
+     * Four steps of each group of eight of {@link #transposeEight}: from lines {@code kept} to
+     * {@code kept + 3}, their lanes that {@code movedBlocks} marks replaced by the lanes four away in
+     * the same lines from {@code moved}.
+     */
+    private static void transposeHalf(float[] source, int kept, int moved, int lineStride, int steps,
+                                      VectorMask<Float> movedBlocks, float[] panel, int offset, int width) {
+        for (int step = 0; step < steps; step += L) {
+            FloatVector a0 = lowBlocks(FloatVector.fromArray(F, source, kept + step),
+                    FloatVector.fromArray(F, source, moved + step), SWAP_4, movedBlocks);
+            FloatVector a1 = lowBlocks(FloatVector.fromArray(F, source, kept + step + lineStride),
+                    FloatVector.fromArray(F, source, moved + step + lineStride), SWAP_4, movedBlocks);
+            FloatVector a2 = lowBlocks(FloatVector.fromArray(F, source, kept + step + 2 * lineStride),
+                    FloatVector.fromArray(F, source, moved + step + 2 * lineStride), SWAP_4, movedBlocks);
+            FloatVector a3 = lowBlocks(FloatVector.fromArray(F, source, kept + step + 3 * lineStride),
+                    FloatVector.fromArray(F, source, moved + step + 3 * lineStride), SWAP_4, movedBlocks);
+            // Blocks of four exchanged as they load, then pairs, then singles.
             FloatVector b0 = lowBlocks(a0, a2, SWAP_2, UPPER_2);
             FloatVector b2 = highBlocks(a0, a2, SWAP_2, UPPER_2);
             FloatVector b1 = lowBlocks(a1, a3, SWAP_2, UPPER_2);
             FloatVector b3 = highBlocks(a1, a3, SWAP_2, UPPER_2);
-            FloatVector b4 = lowBlocks(a4, a6, SWAP_2, UPPER_2);
-            FloatVector b6 = highBlocks(a4, a6, SWAP_2, UPPER_2);
-            FloatVector b5 = lowBlocks(a5, a7, SWAP_2, UPPER_2);
-            FloatVector b7 = highBlocks(a5, a7, SWAP_2, UPPER_2);
+            FloatVector c0 = lowBlocks(b0, b1, SWAP_1, UPPER_1);
+            FloatVector c1 = highBlocks(b0, b1, SWAP_1, UPPER_1);
+            FloatVector c2 = lowBlocks(b2, b3, SWAP_1, UPPER_1);
+            FloatVector c3 = highBlocks(b2, b3, SWAP_1, UPPER_1);
             int to = offset + step * width;
-            lowBlocks(b0, b1, SWAP_1, UPPER_1).intoArray(panel, to);
-            highBlocks(b0, b1, SWAP_1, UPPER_1).intoArray(panel, to + width);
-            lowBlocks(b2, b3, SWAP_1, UPPER_1).intoArray(panel, to + 2 * width);
-            highBlocks(b2, b3, SWAP_1, UPPER_1).intoArray(panel, to + 3 * width);
-            lowBlocks(b4, b5, SWAP_1, UPPER_1).intoArray(panel, to + 4 * width);
-            highBlocks(b4, b5, SWAP_1, UPPER_1).intoArray(panel, to + 5 * width);
-            lowBlocks(b6, b7, SWAP_1, UPPER_1).intoArray(panel, to + 6 * width);
-            highBlocks(b6, b7, SWAP_1, UPPER_1).intoArray(panel, to + 7 * width);
+            int blocks = 8 * width;
+            if (L == 16 && width == 8) {
+                // Rows of eight lie end to end: each vector takes two rows' first blocks, or their second.
+                lowBlocks(c0, c1, SWAP_8, HIGH_HALF).intoArray(panel, to);
+                highBlocks(c0, c1, SWAP_8, HIGH_HALF).intoArray(panel, to + blocks);
+                lowBlocks(c2, c3, SWAP_8, HIGH_HALF).intoArray(panel, to + 2 * width);
+                highBlocks(c2, c3, SWAP_8, HIGH_HALF).intoArray(panel, to + 2 * width + blocks);
+            } else {
+                storeBlocks(c0, panel, to, blocks);
+                storeBlocks(c1, panel, to + width, blocks);
+                storeBlocks(c2, panel, to + 2 * width, blocks);
+                storeBlocks(c3, panel, to + 3 * width, blocks);
+            }
         }
     }
 
     /**
      * Into a panel four lines wide (the A panels of the 4-row micro-tile) by the levels of
-     * {@link #transposeEight} in the other order, which leave two steps of four lines in each vector:
-     * four loads, 24 permutes and blends, four stores per eight steps. The scalar loop took 0.31 ns
-     * a float, this 0.09-0.11, at 256 bits and at 512.
+     * {@link #transposeEight} in the other order, which leave two steps of four lines in each group
+     * of eight lanes: per vector of steps, four loads, 24 permutes and blends, four stores (or eight
+     * under masks). The scalar loop took 0.31 ns a float, this 0.09-0.11, at 256 bits and at 512.
      */
     private static void transposeFour(float[] source, int from, int lineStride, int steps, float[] panel, int offset) {
-        for (int step = 0; step < steps; step += 8) {
+        for (int step = 0; step < steps; step += L) {
             int at = from + step;
-            FloatVector l0 = FloatVector.fromArray(F8, source, at);
-            FloatVector l1 = FloatVector.fromArray(F8, source, at + lineStride);
-            FloatVector l2 = FloatVector.fromArray(F8, source, at + 2 * lineStride);
-            FloatVector l3 = FloatVector.fromArray(F8, source, at + 3 * lineStride);
+            FloatVector l0 = FloatVector.fromArray(F, source, at);
+            FloatVector l1 = FloatVector.fromArray(F, source, at + lineStride);
+            FloatVector l2 = FloatVector.fromArray(F, source, at + 2 * lineStride);
+            FloatVector l3 = FloatVector.fromArray(F, source, at + 3 * lineStride);
             // Even steps of lines 0-1 and 2-3, then odd; then steps 0 and 4, 1 and 5, 2 and 6, 3 and 7.
             FloatVector a0 = lowBlocks(l0, l1, SWAP_1, UPPER_1);
             FloatVector a1 = highBlocks(l0, l1, SWAP_1, UPPER_1);
@@ -240,10 +281,23 @@ abstract class VectorKernels extends ScalarKernels {
             FloatVector b1 = lowBlocks(a1, a3, SWAP_2, UPPER_2);
             FloatVector b3 = highBlocks(a1, a3, SWAP_2, UPPER_2);
             int to = offset + step * 4;
-            lowBlocks(b0, b1, SWAP_4, UPPER_4).intoArray(panel, to);
-            lowBlocks(b2, b3, SWAP_4, UPPER_4).intoArray(panel, to + 8);
-            highBlocks(b0, b1, SWAP_4, UPPER_4).intoArray(panel, to + 16);
-            highBlocks(b2, b3, SWAP_4, UPPER_4).intoArray(panel, to + 24);
+            storeBlocks(lowBlocks(b0, b1, SWAP_4, UPPER_4), panel, to, 32);
+            storeBlocks(lowBlocks(b2, b3, SWAP_4, UPPER_4), panel, to + 8, 32);
+            storeBlocks(highBlocks(b0, b1, SWAP_4, UPPER_4), panel, to + 16, 32);
+            storeBlocks(highBlocks(b2, b3, SWAP_4, UPPER_4), panel, to + 24, 32);
+        }
+    }
+
+    /**
+     * Stores a transposed vector's groups of eight lanes: the first at {@code to}, the second (at 512
+     * bits) {@code blocks} floats further on, where the panel's next eight steps begin.
+     */
+    private static void storeBlocks(FloatVector v, float[] panel, int to, int blocks) {
+        if (L == 8) {
+            v.intoArray(panel, to);
+        } else {
+            v.intoArray(panel, to, LOW_HALF);
+            v.intoArray(panel, to + blocks - 8, HIGH_HALF);
         }
     }
 
