@@ -178,13 +178,16 @@ abstract class VectorKernels extends ScalarKernels {
 
     /**
      * Eight lines at a time, and a panel of four lines, in blocks of eight steps transposed in
-     * registers, a vector's worth of steps at a time; the steps past the last whole vector's and the
-     * lines left are the scalar kernel's.
+     * registers; the steps past the last whole block and the lines left are the scalar kernel's.
      */
     @Override
     public void packLines(float[] source, int from, int lineStride, int lines, int steps, float[] panel, int offset,
                           int width) {
         int blockSteps = PACK_VECTORS ? steps - steps % L : 0;
+        if (width == 8 && steps - blockSteps >= 8 && from + (lines - 1) * lineStride + blockSteps + L <= source.length) {
+            // At 512 bits, a last block of eight steps alone, read as whole vectors past its end.
+            blockSteps += 8;
+        }
         int line = 0;
         for (; line + 8 <= lines; line += 8) {
             transposeEight(source, from + line * lineStride, lineStride, blockSteps, panel, offset + line, width);
@@ -212,8 +215,15 @@ abstract class VectorKernels extends ScalarKernels {
     private static void transposeEight(float[] source, int from, int lineStride, int steps, float[] panel, int offset,
                                        int width) {
         int second = from + 4 * lineStride;
-        transposeHalf(source, from, second, lineStride, steps, UPPER_4, panel, offset, width);
-        transposeHalf(source, second, from, lineStride, steps, LOWER_4, panel, offset + 4 * width, width);
+        int whole = steps - steps % L;
+        transposeHalf(source, from, second, lineStride, whole, UPPER_4, true, panel, offset, width);
+        transposeHalf(source, second, from, lineStride, whole, LOWER_4, true, panel, offset + 4 * width, width);
+        if (whole < steps) {
+            int to = offset + whole * width;
+            transposeHalf(source, from + whole, second + whole, lineStride, 8, UPPER_4, false, panel, to, width);
+            transposeHalf(source, second + whole, from + whole, lineStride, 8, LOWER_4, false, panel,
+                    to + 4 * width, width);
+        }
     }
 
     /**
@@ -222,10 +232,11 @@ abstract class VectorKernels extends ScalarKernels {
      * the same lines from {@code moved}.
      */
     private static void transposeHalf(float[] source, int kept, int moved, int lineStride, int steps,
-                                      VectorMask<Float> movedBlocks, float[] panel, int offset, int width) {
+                                      VectorMask<Float> movedBlocks, boolean whole, float[] panel, int offset,
+                                      int width) {
         for (int step = 0; step < steps; step += L) {
-            FloatVector a0 = lowBlocks(FloatVector.fromArray(F, source, kept + step),
-                    FloatVector.fromArray(F, source, moved + step), SWAP_4, movedBlocks);
+            FloatVector a0 = lowBlocks(FloatVector.fromArray(F, source, kept + step), FloatVector.fromArray(F, source, moved + step),
+                    SWAP_4, movedBlocks);
             FloatVector a1 = lowBlocks(FloatVector.fromArray(F, source, kept + step + lineStride),
                     FloatVector.fromArray(F, source, moved + step + lineStride), SWAP_4, movedBlocks);
             FloatVector a2 = lowBlocks(FloatVector.fromArray(F, source, kept + step + 2 * lineStride),
@@ -246,9 +257,11 @@ abstract class VectorKernels extends ScalarKernels {
             if (L == 16 && width == 8) {
                 // Rows of eight lie end to end: each vector takes two rows' first blocks, or their second.
                 lowBlocks(c0, c1, SWAP_8, HIGH_HALF).intoArray(panel, to);
-                highBlocks(c0, c1, SWAP_8, HIGH_HALF).intoArray(panel, to + blocks);
                 lowBlocks(c2, c3, SWAP_8, HIGH_HALF).intoArray(panel, to + 2 * width);
-                highBlocks(c2, c3, SWAP_8, HIGH_HALF).intoArray(panel, to + 2 * width + blocks);
+                if (whole) {
+                    highBlocks(c0, c1, SWAP_8, HIGH_HALF).intoArray(panel, to + blocks);
+                    highBlocks(c2, c3, SWAP_8, HIGH_HALF).intoArray(panel, to + 2 * width + blocks);
+                }
             } else {
                 storeBlocks(c0, panel, to, blocks);
                 storeBlocks(c1, panel, to + width, blocks);
