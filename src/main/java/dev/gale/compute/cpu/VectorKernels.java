@@ -184,8 +184,9 @@ abstract class VectorKernels extends ScalarKernels {
     public void packLines(float[] source, int from, int lineStride, int lines, int steps, float[] panel, int offset,
                           int width) {
         int blockSteps = PACK_VECTORS ? steps - steps % L : 0;
-        if (width == 8 && steps - blockSteps >= 8 && from + (lines - 1) * lineStride + blockSteps + L <= source.length) {
-            // At 512 bits, a last block of eight steps alone, read as whole vectors past its end.
+        boolean readsPast = from + (lines - 1) * lineStride + blockSteps + L <= source.length;
+        if (width == 8 && steps - blockSteps >= 8 && readsPast) {
+            // At 512 bits, a last block of eight steps alone, read as whole vectors reaching past it.
             blockSteps += 8;
         }
         int line = 0;
@@ -203,21 +204,23 @@ abstract class VectorKernels extends ScalarKernels {
 
     /**
      * An 8 x 8 transpose in registers per eight steps, one in each group of eight lanes ({@code steps}
-     * a multiple of the vector's length), in two halves of four steps each: steps 0-3 from lines 0-3,
-     * their steps 4-7 replaced by steps 0-3 of lines 4-7, then steps 4-7 the other way round. Per
-     * half and vector of steps: eight loads, 24 permutes and blends, four stores, where the scalar loop
-     * loads and stores each float on its own. At 512 bits a vector holds two groups, bound for panel
-     * rows eight steps apart: stored under masks, or, in panels eight wide, whose rows lie end to end,
-     * two rows' first groups as one vector and their second groups as another. In one method, the
-     * masked stores took the compilation past the JIT's node count for inlining, and its last stores
-     * boxed their vectors.
+     * a multiple of the vector's length, or of eight into panels eight wide), in two halves of four
+     * steps each: steps 0-3 from lines 0-3, their steps 4-7 replaced by steps 0-3 of lines 4-7, then
+     * steps 4-7 the other way round. Per half and vector of steps: eight loads, 24 permutes and
+     * blends, four stores, where the scalar loop loads and stores each float on its own. At 512 bits
+     * a vector holds two groups, bound for panel rows eight steps apart: stored under masks, or, in
+     * panels eight wide, whose rows lie end to end, two rows' first groups as one vector and their
+     * second groups as another. In one method, the masked stores took the compilation past the JIT's
+     * node count for inlining, and its last stores boxed their vectors.
      */
     private static void transposeEight(float[] source, int from, int lineStride, int steps, float[] panel, int offset,
                                        int width) {
         int second = from + 4 * lineStride;
         int whole = steps - steps % L;
-        transposeHalf(source, from, second, lineStride, whole, UPPER_4, true, panel, offset, width);
-        transposeHalf(source, second, from, lineStride, whole, LOWER_4, true, panel, offset + 4 * width, width);
+        if (whole > 0) {
+            transposeHalf(source, from, second, lineStride, whole, UPPER_4, true, panel, offset, width);
+            transposeHalf(source, second, from, lineStride, whole, LOWER_4, true, panel, offset + 4 * width, width);
+        }
         if (whole < steps) {
             int to = offset + whole * width;
             transposeHalf(source, from + whole, second + whole, lineStride, 8, UPPER_4, false, panel, to, width);
@@ -229,14 +232,15 @@ abstract class VectorKernels extends ScalarKernels {
     /**
      * Four steps of each group of eight of {@link #transposeEight}: from lines {@code kept} to
      * {@code kept + 3}, their lanes that {@code movedBlocks} marks replaced by the lanes four away in
-     * the same lines from {@code moved}.
+     * the same lines from {@code moved}. Unless {@code whole}, the steps are a last block of eight
+     * alone, read as whole vectors, of which only the first group's rows are stored.
      */
     private static void transposeHalf(float[] source, int kept, int moved, int lineStride, int steps,
                                       VectorMask<Float> movedBlocks, boolean whole, float[] panel, int offset,
                                       int width) {
         for (int step = 0; step < steps; step += L) {
-            FloatVector a0 = lowBlocks(FloatVector.fromArray(F, source, kept + step), FloatVector.fromArray(F, source, moved + step),
-                    SWAP_4, movedBlocks);
+            FloatVector a0 = lowBlocks(FloatVector.fromArray(F, source, kept + step),
+                    FloatVector.fromArray(F, source, moved + step), SWAP_4, movedBlocks);
             FloatVector a1 = lowBlocks(FloatVector.fromArray(F, source, kept + step + lineStride),
                     FloatVector.fromArray(F, source, moved + step + lineStride), SWAP_4, movedBlocks);
             FloatVector a2 = lowBlocks(FloatVector.fromArray(F, source, kept + step + 2 * lineStride),
