@@ -40,7 +40,8 @@ abstract class VectorKernels extends ScalarKernels {
     /**
      * A transpose exchanges blocks of 4, 2 and 1 lanes between pairs of vectors, within each group
      * of eight lanes (see {@link #lowBlocks}): each level's permute swaps neighbouring blocks, its
-     * mask marks the upper block of each pair.
+     * mask marks the upper block of each pair. {@code SWAP_8} swaps the two groups of a 16-float
+     * vector, whose upper group {@link #HIGH_HALF} marks.
      */
     private static final VectorShuffle<Float> SWAP_8 = swap(8);
     private static final VectorShuffle<Float> SWAP_4 = swap(4);
