@@ -489,58 +489,99 @@ abstract class VectorKernels extends ScalarKernels {
             int zRow = zOff + r * cols;
             int outRow = outOff + r * cols;
             for (int c = colFrom; c < bound; c += L) {
-                FloatVector x = FloatVector.fromArray(F, z, zRow + c).add(FloatVector.fromArray(F, bias, biasOff + c));
-                x.intoArray(z, zRow + c);
-                activate(function, slope, x).intoArray(out, outRow + c);
+                FloatVector.fromArray(F, z, zRow + c).add(FloatVector.fromArray(F, bias, biasOff + c))
+                        .intoArray(z, zRow + c);
             }
+            activate(function, slope, z, zRow, out, outRow, colFrom, bound);
             biasActivationRow(z, zRow, bias, biasOff, out, outRow, bound, colTo, function, slope);
         }
     }
 
-    private static FloatVector activate(Pointwise function, float slope, FloatVector x) {
-        return switch (function) {
-            case IDENTITY -> x;
-            case SIGMOID -> sigmoid(x);
-            case TANH -> tanh(x);
-            case RELU -> FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f));
-            case LEAKY_RELU -> x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f));
-        };
-    }
-
-    @Override
-    public void activationGradient(float[] delta, int deltaOff, float[] z, int zOff, float[] a, int aOff, int from,
-                                   int to, Pointwise function, float slope) {
-        if (function == Pointwise.IDENTITY) {
-            return;
+    /**
+     * {@code out = g(z)} over {@code [from, to)}, a whole number of vectors, in one loop per
+     * function. With one loop for all, choosing the function per vector, a ReLU network's vectors
+     * were boxed at 256 bits (16.8 MB a step of the wide network): the JIT had left
+     * tanh's code, never run, out of line, and a vector that may reach a call must be an object.
+     */
+    private static void activate(Pointwise function, float slope, float[] z, int zRow, float[] out, int outRow,
+                                 int from, int to) {
+        switch (function) {
+            case IDENTITY -> {
+                for (int c = from; c < to; c += L) {
+                    FloatVector.fromArray(F, z, zRow + c).intoArray(out, outRow + c);
+                }
+            }
+            case SIGMOID -> {
+                for (int c = from; c < to; c += L) {
+                    sigmoid(FloatVector.fromArray(F, z, zRow + c)).intoArray(out, outRow + c);
+                }
+            }
+            case TANH -> {
+                for (int c = from; c < to; c += L) {
+                    tanh(FloatVector.fromArray(F, z, zRow + c)).intoArray(out, outRow + c);
+                }
+            }
+            case RELU -> {
+                for (int c = from; c < to; c += L) {
+                    FloatVector x = FloatVector.fromArray(F, z, zRow + c);
+                    FloatVector.zero(F).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outRow + c);
+                }
+            }
+            case LEAKY_RELU -> {
+                for (int c = from; c < to; c += L) {
+                    FloatVector x = FloatVector.fromArray(F, z, zRow + c);
+                    x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outRow + c);
+                }
+            }
         }
-        int i = from;
-        for (int bound = from + F.loopBound(to - from); i < bound; i += L) {
-            FloatVector.fromArray(F, delta, deltaOff + i).mul(derivative(function, slope, z, zOff + i, a, aOff + i))
-                    .intoArray(delta, deltaOff + i);
-        }
-        super.activationGradient(delta, deltaOff, z, zOff, a, aOff, i, to, function, slope);
     }
 
     /**
-     * g' at elements {@code i..i+L-1}, rounded step for step as {@link ScalarKernels} rounds it, so
-     * that the vector and scalar paths give the same bits.
+     * g' rounded step for step as {@link ScalarKernels} rounds it, so that the vector and scalar
+     * paths give the same bits; one loop per function, as in {@link #activate}. With the function
+     * chosen inside the loop, by a method returning g' as a vector, a JVM that had trained a ReLU
+     * network and then a tanh one boxed every vector: compiled on its own in between, that method
+     * had grown too big to be inlined again.
      */
-    private static FloatVector derivative(Pointwise function, float slope, float[] z, int zAt, float[] a, int aAt) {
+    @Override
+    public void activationGradient(float[] delta, int deltaOff, float[] z, int zOff, float[] a, int aOff, int from,
+                                   int to, Pointwise function, float slope) {
+        int bound = from + F.loopBound(to - from);
         FloatVector one = FloatVector.broadcast(F, 1f);
-        return switch (function) {
-            case IDENTITY -> one;
+        switch (function) {
+            case IDENTITY -> {
+                return;
+            }
             case SIGMOID -> {
-                FloatVector y = FloatVector.fromArray(F, a, aAt);
-                yield y.mul(one.sub(y));
+                for (int i = from; i < bound; i += L) {
+                    FloatVector y = FloatVector.fromArray(F, a, aOff + i);
+                    FloatVector.fromArray(F, delta, deltaOff + i).mul(y.mul(one.sub(y))).intoArray(delta, deltaOff + i);
+                }
             }
             case TANH -> {
-                FloatVector y = FloatVector.fromArray(F, a, aAt);
-                yield one.sub(y).mul(one.add(y));
+                for (int i = from; i < bound; i += L) {
+                    FloatVector y = FloatVector.fromArray(F, a, aOff + i);
+                    FloatVector.fromArray(F, delta, deltaOff + i).mul(one.sub(y).mul(one.add(y)))
+                            .intoArray(delta, deltaOff + i);
+                }
             }
-            case RELU -> FloatVector.zero(F).blend(one, FloatVector.fromArray(F, z, zAt).compare(VectorOperators.GT, 0f));
-            case LEAKY_RELU -> FloatVector.broadcast(F, slope)
-                    .blend(one, FloatVector.fromArray(F, z, zAt).compare(VectorOperators.GT, 0f));
-        };
+            case RELU -> {
+                for (int i = from; i < bound; i += L) {
+                    VectorMask<Float> positive = FloatVector.fromArray(F, z, zOff + i).compare(VectorOperators.GT, 0f);
+                    FloatVector.fromArray(F, delta, deltaOff + i).mul(FloatVector.zero(F).blend(one, positive))
+                            .intoArray(delta, deltaOff + i);
+                }
+            }
+            case LEAKY_RELU -> {
+                FloatVector negativeSlope = FloatVector.broadcast(F, slope);
+                for (int i = from; i < bound; i += L) {
+                    VectorMask<Float> positive = FloatVector.fromArray(F, z, zOff + i).compare(VectorOperators.GT, 0f);
+                    FloatVector.fromArray(F, delta, deltaOff + i).mul(negativeSlope.blend(one, positive))
+                            .intoArray(delta, deltaOff + i);
+                }
+            }
+        }
+        super.activationGradient(delta, deltaOff, z, zOff, a, aOff, bound, to, function, slope);
     }
 
     /** As {@link ScalarKernels#sigmoid}: (x >= 0 ? 1 : e) / (1 + e) with e = e^-|x|. */

@@ -22,15 +22,21 @@ final class VectorKernels4x2 extends VectorKernels {
     }
 
     /**
-     * Per k step: 2 loads of B, 4 broadcasts of A, 8 fused multiply-adds. A short last row tile of at most
-     * 2 rows runs only the tile's top half, at half the multiply-adds; each sum runs the same fused
-     * multiply-adds either way, in k order from zero, so no element depends on the tile's height or on
-     * the kernel: every micro-tile computes the same bits.
+     * Per k step: 2 loads of B, 4 broadcasts of A, 8 fused multiply-adds, whatever the tile's height:
+     * a short last row tile runs on A's zero-padded rows and stores only its own. Each sum runs the
+     * same fused multiply-adds in k order from zero, so every micro-tile computes the same bits.
+     *
+     * <p>The top half alone would run no faster: its 4 sums, one multiply-add each per step, wait on
+     * the multiply-add's latency (4 or 5 cycles) where the 8 of a whole tile keep two units busy. And the
+     * branch for it cost the whole loop: in a JVM that also ran short tiles (the training step's),
+     * the JIT, short of general registers, kept B's address in a vector register (HotSpot spills to
+     * those) that the loop also loaded B into, and moved it out and back at every step, a chain of
+     * two moves between the register files. The 784-1024-1024-10 step took 90-94 ms on one thread
+     * with the branch, 48-50 without.
      */
     @Override
     public void gemmTile(int kc, float[] a, int aOff, float[] b, int bOff, int bStride, float[] c, int cOff,
                          int ldc, int rows, int cols, float alpha, float beta, float[] tile) {
-        boolean full = rows > 2;
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = c00;
         FloatVector c10 = c00;
@@ -48,14 +54,12 @@ final class VectorKernels4x2 extends VectorKernels {
             av = FloatVector.broadcast(F, a[ap + 1]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            if (full) {
-                av = FloatVector.broadcast(F, a[ap + 2]);
-                c20 = av.fma(b0, c20);
-                c21 = av.fma(b1, c21);
-                av = FloatVector.broadcast(F, a[ap + 3]);
-                c30 = av.fma(b0, c30);
-                c31 = av.fma(b1, c31);
-            }
+            av = FloatVector.broadcast(F, a[ap + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(F, a[ap + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
         }
         if (cols == TILE_COLS) {
             // Straight from the registers, rounded as storeTile rounds: spilling the sums to the tile first

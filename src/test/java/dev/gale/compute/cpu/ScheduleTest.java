@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.gale.compute.Buffer;
 import dev.gale.compute.CompiledPlan;
 import dev.gale.compute.Op;
+import dev.gale.compute.Pointwise;
 import dev.gale.compute.StepPlan;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,8 @@ class ScheduleTest {
     @Test
     void fusesEpiloguesAndGroupsOpsThatShareNoData() {
         try (CpuBackend backend = new CpuBackend(2)) {
-            String schedule = backend.schedule(SteadyStateAllocationTest.everyOp(backend).ops()).stream()
+            List<Op> ops = SteadyStateAllocationTest.everyOp(backend, Pointwise.TANH).ops();
+            String schedule = backend.schedule(ops).stream()
                     .map(stage -> stage.stream()
                             .map(unit -> unit.stream().map(op -> op.getClass().getSimpleName())
                                     .collect(Collectors.joining("+")))
@@ -44,8 +46,8 @@ class ScheduleTest {
     void aWholePlanComputesTheBitsOfItsOpsRunOneByOne(int threads, boolean vectorized) {
         try (CpuBackend whole = new CpuBackend(threads, vectorized);
              CpuBackend oneByOne = new CpuBackend(threads, vectorized)) {
-            StepPlan plan = SteadyStateAllocationTest.everyOp(whole);
-            StepPlan same = SteadyStateAllocationTest.everyOp(oneByOne);
+            StepPlan plan = SteadyStateAllocationTest.everyOp(whole, Pointwise.TANH);
+            StepPlan same = SteadyStateAllocationTest.everyOp(oneByOne, Pointwise.TANH);
             CompiledPlan compiled = whole.compile(plan);
             List<CompiledPlan> ops = new ArrayList<>();
             for (Op op : same.ops()) {
