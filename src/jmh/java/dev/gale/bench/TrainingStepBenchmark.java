@@ -36,7 +36,7 @@ public class TrainingStepBenchmark extends BackendBenchmark {
     }
 
     /** The network of a {@code SIZES/BATCH} parameter: ReLU hidden layers, softmax cross-entropy. */
-    static Network network(String spec) {
+    public static Network network(String spec) {
         String[] sizes = spec.substring(0, spec.indexOf('/')).split("-");
         Network.Builder builder = Network.builder(Integer.parseInt(sizes[0]));
         for (int l = 1; l < sizes.length - 1; l++) {
@@ -49,7 +49,7 @@ public class TrainingStepBenchmark extends BackendBenchmark {
                 .build();
     }
 
-    static int batch(String spec) {
+    public static int batch(String spec) {
         return Integer.parseInt(spec.substring(spec.indexOf('/') + 1));
     }
 

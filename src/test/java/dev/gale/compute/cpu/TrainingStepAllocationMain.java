@@ -1,0 +1,46 @@
+package dev.gale.compute.cpu;
+
+import dev.gale.bench.TrainingStepBenchmark;
+import dev.gale.compute.Backend;
+import dev.gale.compute.Backends;
+import dev.gale.nn.Network;
+import dev.gale.train.Optimizer;
+import dev.gale.train.TrainingStep;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A JVM that runs one of {@link TrainingStepBenchmark}'s training steps, {@code SIZES/BATCH THREADS},
+ * until it stops allocating; exits 1 if it never does.
+ */
+final class TrainingStepAllocationMain {
+
+    private TrainingStepAllocationMain() {
+    }
+
+    public static void main(String[] args) {
+        String spec = args[0];
+        Network network = TrainingStepBenchmark.network(spec);
+        int batch = TrainingStepBenchmark.batch(spec);
+        Random random = new Random(1);
+        float[] features = new float[batch * network.inputs()];
+        for (int i = 0; i < features.length; i++) {
+            features[i] = random.nextFloat();
+        }
+        float[] targets = new float[batch * network.outputs()];
+        for (int row = 0; row < batch; row++) {
+            targets[row * network.outputs() + random.nextInt(network.outputs())] = 1;
+        }
+        try (Backend backend = Backends.open("cpu", Integer.parseInt(args[1]))) {
+            TrainingStep step = TrainingStep.compile(backend, network, Optimizer.adam(1e-3), batch, 1);
+            long[] t = {0};
+            List<Long> allocated = SteadyStateAllocationTest.allocatedUntilSteady(
+                    () -> step.run(features, targets, ++t[0], 1e-3));
+            if (!allocated.isEmpty()) {
+                System.out.println(backend.description() + ", step " + spec + ": allocated in every window: "
+                        + allocated);
+                System.exit(1);
+            }
+        }
+    }
+}
