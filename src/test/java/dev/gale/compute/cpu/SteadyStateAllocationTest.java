@@ -42,7 +42,7 @@ class SteadyStateAllocationTest {
     void aCompiledPlanRunsWithoutAllocating(int threads, boolean vectorized, Pointwise activation) {
         try (CpuBackend backend = new CpuBackend(threads, vectorized)) {
             CompiledPlan plan = backend.compile(everyOp(backend, activation));
-            List<Long> allocated = allocatedUntilSteady(plan::run);
+            List<Long> allocated = allocatedUntilSteady(plan::run, WINDOWS);
             if (!allocated.isEmpty()) {
                 fail(backend.description() + " allocated in every window of " + RUNS + " runs: " + allocated);
             }
@@ -73,15 +73,15 @@ class SteadyStateAllocationTest {
     }
 
     /**
-     * Runs {@code run} in windows of {@link #RUNS} until one allocates nothing on the caller or the
-     * workers: an empty list, or what each window allocated if none was clean. The first windows run
-     * while the JIT compiles; a steady state must show up soon after.
+     * Runs {@code run} in up to {@code windows} windows of {@link #RUNS} until one allocates nothing
+     * on the caller or the workers: an empty list, or what each window allocated if none was clean.
+     * The first windows run while the JIT compiles; a steady state must show up soon after.
      */
-    static List<Long> allocatedUntilSteady(Runnable run) {
+    static List<Long> allocatedUntilSteady(Runnable run, int windows) {
         var threadBean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long[] ids = threadIds();
         List<Long> allocated = new ArrayList<>();
-        for (int window = 0; window < WINDOWS; window++) {
+        for (int window = 0; window < windows; window++) {
             long before = allocated(threadBean, ids);
             for (int i = 0; i < RUNS; i++) {
                 run.run();
