@@ -5,12 +5,12 @@ import dev.gale.compute.Buffer;
 import java.util.SplittableRandom;
 
 /** Buffers for the benchmarks, filled from a fixed seed so every run times the same data. */
-final class Operands {
+public final class Operands {
 
     private final Backend backend;
     private final SplittableRandom random = new SplittableRandom(20260501);
 
-    Operands(Backend backend) {
+    public Operands(Backend backend) {
         this.backend = backend;
     }
 
@@ -21,7 +21,7 @@ final class Operands {
         return buffer;
     }
 
-    float[] uniformArray(int length) {
+    public float[] uniformArray(int length) {
         float[] values = new float[length];
         for (int i = 0; i < length; i++) {
             values[i] = (float) random.nextDouble(-1, 1);
@@ -30,7 +30,7 @@ final class Operands {
     }
 
     /** {@code rows} one-hot rows of {@code classes} columns, the class drawn uniformly. */
-    float[] oneHot(int rows, int classes) {
+    public float[] oneHot(int rows, int classes) {
         float[] values = new float[rows * classes];
         for (int r = 0; r < rows; r++) {
             values[r * classes + random.nextInt(classes)] = 1f;

@@ -1,5 +1,6 @@
 package dev.gale.compute.cpu;
 
+import dev.gale.bench.Operands;
 import dev.gale.bench.TrainingStepBenchmark;
 import dev.gale.compute.Backend;
 import dev.gale.compute.Backends;
@@ -7,7 +8,6 @@ import dev.gale.nn.Network;
 import dev.gale.train.Optimizer;
 import dev.gale.train.TrainingStep;
 import java.util.List;
-import java.util.Random;
 
 /**
  * A JVM that runs one of {@link TrainingStepBenchmark}'s training steps, {@code SIZES/BATCH THREADS},
@@ -25,17 +25,11 @@ final class TrainingStepAllocationMain {
         String spec = args[0];
         Network network = TrainingStepBenchmark.network(spec);
         int batch = TrainingStepBenchmark.batch(spec);
-        Random random = new Random(1);
-        float[] features = new float[batch * network.inputs()];
-        for (int i = 0; i < features.length; i++) {
-            features[i] = random.nextFloat();
-        }
-        float[] targets = new float[batch * network.outputs()];
-        for (int row = 0; row < batch; row++) {
-            targets[row * network.outputs() + random.nextInt(network.outputs())] = 1;
-        }
         try (Backend backend = Backends.open("cpu", Integer.parseInt(args[1]))) {
             TrainingStep step = TrainingStep.compile(backend, network, Optimizer.adam(1e-3), batch, 1);
+            Operands operands = new Operands(backend);
+            float[] features = operands.uniformArray(batch * network.inputs());
+            float[] targets = operands.oneHot(batch, network.outputs());
             long[] t = {0};
             List<Long> allocated = SteadyStateAllocationTest.allocatedUntilSteady(
                     () -> step.run(features, targets, ++t[0], 1e-3), WINDOWS);
