@@ -61,7 +61,8 @@ record CpuSettings(boolean vectorized, MicroTile tile, GemmBlocking blocking) {
         }
         CpuSettings machine = ofThisMachine(vector);
         GemmBlocking blocking = new GemmBlocking(l2 < 0 ? machine.blocking.l2() : l2,
-                l3 < 0 ? machine.blocking.l3() : l3);
+                l3 < 0 ? machine.blocking.l3() : l3, l2 >= 0 || machine.blocking.l2Known(),
+                l3 >= 0 || machine.blocking.l3Known());
         return new CpuSettings(vector, tile == null ? machine.tile : tile, blocking);
     }
 

@@ -11,8 +11,15 @@ import java.nio.file.Path;
  *
  * @param l2 bytes of one core's L2 cache
  * @param l3 bytes of the last-level cache shared by the cores that run the pool, 0 if there is none
+ * @param l2Known whether l2 is the operating system's report or an option's, not {@link #FALLBACK}'s
+ * @param l3Known the same for l3
  */
-record GemmBlocking(long l2, long l3) {
+record GemmBlocking(long l2, long l3, boolean l2Known, boolean l3Known) {
+
+    /** Sizes that are known: reported by the operating system or set by an option. */
+    GemmBlocking(long l2, long l3) {
+        this(l2, l3, true, true);
+    }
 
     /**
      * k per block: each C element is rounded to float once per block. A packed B micro-panel of one
@@ -23,11 +30,11 @@ record GemmBlocking(long l2, long l3) {
     /** Where the kernel exports cache sizes (Linux). */
     private static final Path CACHES = Path.of("/sys/devices/system/cpu/cpu0/cache");
     /**
-     * Used where the system does not say: a common size for x86 and ARM cores of the last ten
-     * years, on the small side, since too small blocks cost a few percent and too large ones much
-     * more.
+     * Used where the system does not say (macOS, Windows, and Linux virtual machines whose kernel
+     * exports no cache directory): a common size for x86 and ARM cores of the last ten years, on
+     * the small side, since too small blocks cost a few percent and too large ones much more.
      */
-    static final GemmBlocking FALLBACK = new GemmBlocking(1 << 20, 0);
+    static final GemmBlocking FALLBACK = new GemmBlocking(1 << 20, 0, false, false);
 
     /** The blocking for this machine's caches, or {@link #FALLBACK} where they cannot be read. */
     static GemmBlocking ofThisMachine() {
@@ -36,14 +43,15 @@ record GemmBlocking(long l2, long l3) {
 
     /** Read once per JVM: every backend opened asks, and the caches do not change. */
     private static final class Machine {
-        static final GemmBlocking BLOCKING = fromSystem();
+        static final GemmBlocking BLOCKING = fromSystem(CACHES);
     }
 
-    private static GemmBlocking fromSystem() {
+    /** The sizes in {@code caches}, a directory laid out as Linux's {@code cpu0/cache}. */
+    static GemmBlocking fromSystem(Path caches) {
         long l2 = 0;
         long l3 = 0;
-        for (int index = 0; Files.isDirectory(CACHES.resolve("index" + index)); index++) {
-            Path cache = CACHES.resolve("index" + index);
+        for (int index = 0; Files.isDirectory(caches.resolve("index" + index)); index++) {
+            Path cache = caches.resolve("index" + index);
             String level = read(cache.resolve("level"));
             String type = read(cache.resolve("type"));
             long size = bytes(read(cache.resolve("size")));
@@ -129,8 +137,10 @@ record GemmBlocking(long l2, long l3) {
         return (int) Math.clamp(steps, DEPTH, Integer.MAX_VALUE);
     }
 
+    /** e.g. {@code L2 1024 KiB, L3 32768 KiB}, or {@code L2 1024 KiB (assumed), no L3 (assumed)}. */
     @Override
     public String toString() {
-        return "L2 " + (l2 >> 10) + " KiB, L3 " + (l3 >> 10) + " KiB";
+        return "L2 " + (l2 >> 10) + " KiB" + (l2Known ? "" : " (assumed)") + ", "
+                + (l3 > 0 ? "L3 " + (l3 >> 10) + " KiB" : "no L3") + (l3Known ? "" : " (assumed)");
     }
 }

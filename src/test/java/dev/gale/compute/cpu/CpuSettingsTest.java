@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gale.compute.Backend;
 import dev.gale.compute.Backends;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,6 +35,30 @@ class CpuSettingsTest {
         if (Files.isDirectory(Path.of("/sys/devices/system/cpu/cpu0/cache/index2"))) {
             assertTrue(GemmBlocking.ofThisMachine().l2() > 0);
         }
+    }
+
+    @Test
+    void cacheSizesComeFromTheKernelsDirectoryOrAreMarkedAssumed(@TempDir Path caches) throws IOException {
+        cache(caches, 0, "1", "Data", "48K");
+        cache(caches, 1, "1", "Instruction", "32K");
+        cache(caches, 2, "2", "Unified", "1024K");
+        assertEquals(new GemmBlocking(1 << 20, 0), GemmBlocking.fromSystem(caches));
+        assertEquals("L2 1024 KiB, no L3", GemmBlocking.fromSystem(caches).toString());
+        cache(caches, 3, "3", "Unified", "32768K");
+        assertEquals(new GemmBlocking(1 << 20, 32 << 20), GemmBlocking.fromSystem(caches));
+        assertEquals("L2 1024 KiB, L3 32768 KiB", GemmBlocking.fromSystem(caches).toString());
+
+        // Some virtual machines' kernels export no cache directory at all.
+        GemmBlocking unreported = GemmBlocking.fromSystem(caches.resolve("absent"));
+        assertEquals(GemmBlocking.FALLBACK, unreported);
+        assertEquals("L2 1024 KiB (assumed), no L3 (assumed)", unreported.toString());
+    }
+
+    private static void cache(Path caches, int index, String level, String type, String size) throws IOException {
+        Path cache = Files.createDirectories(caches.resolve("index" + index));
+        Files.writeString(cache.resolve("level"), level + "\n");
+        Files.writeString(cache.resolve("type"), type + "\n");
+        Files.writeString(cache.resolve("size"), size + "\n");
     }
 
     @Test
@@ -64,6 +90,9 @@ class CpuSettingsTest {
         assertTrue(forced.vectorized());
         assertEquals(MicroTile.ROWS_4, forced.tile());
         assertEquals(new GemmBlocking(64 << 10, 1 << 20), forced.blocking());
+        GemmBlocking machine = GemmBlocking.ofThisMachine();
+        assertEquals(new GemmBlocking(machine.l2(), 32 << 20, machine.l2Known(), true),
+                CpuSettings.parse("l3=32M").blocking());
         CpuSettings scalar = CpuSettings.parse("kernels=scalar");
         assertFalse(scalar.vectorized());
         assertEquals(CpuSettings.ofThisMachine(), CpuSettings.parse(""));
