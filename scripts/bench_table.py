@@ -168,7 +168,9 @@ def print_machine(machine):
     print(f"FMA peak, {machine['vectorBits']}-bit vectors (a Java FMA loop), GFLOP/s: {peaks}")
     if "hugePages" in machine:
         print(f"Java heap: {'transparent huge pages' if machine['hugePages'] else '4 KiB pages'}")
-    print(f"OpenBLAS kernels: {core if core else 'its own detection'}")
+    own = os.environ.get("GALE_OPENBLAS_OWN")
+    chosen = f" (OPENBLAS_CORETYPE set before the run; {own} would match Gale's vector width)" if core and own and core != own else ""
+    print(f"OpenBLAS kernels: {core if core else 'its own detection'}{chosen}")
 
 
 def main(paths):

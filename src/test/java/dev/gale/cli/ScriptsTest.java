@@ -24,6 +24,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +70,29 @@ class ScriptsTest {
             result.assertOneLineError("--data needs the folder");
             assertEquals(2, result.code());
         }
+    }
+
+    @Test
+    void benchHeaderSaysWhenOpenBlasRunsKernelsOfAnotherWidthThanGale() throws Exception {
+        Path machine = Files.writeString(dir.resolve("machine.json"), """
+                {"cpu": "a CPU", "backend": "cpu (1 thread, vector kernels 512-bit)", "vectorBits": 512,
+                 "peak": {"1": 200.0}, "hugePages": true}
+                """);
+        Path table = Path.of("scripts/bench_table.py").toAbsolutePath();
+        CliTest.Result unlike;
+        try {
+            unlike = run(Map.of("OPENBLAS_CORETYPE", "Haswell", "GALE_OPENBLAS_OWN", "SkylakeX"), Path.of("python3"),
+                    table.toString(), "--machine", machine.toString());
+        } catch (IOException noPython) {
+            Assumptions.abort("python3 not found: scripts/bench's header was not checked");
+            return;
+        }
+        assertEquals(0, unlike.code(), unlike.err());
+        assertTrue(unlike.out().contains("OpenBLAS kernels: Haswell (OPENBLAS_CORETYPE set before the run;"
+                + " SkylakeX would match Gale's vector width)\n"), unlike.out());
+        CliTest.Result like = run(Map.of("OPENBLAS_CORETYPE", "SkylakeX", "GALE_OPENBLAS_OWN", "SkylakeX"),
+                Path.of("python3"), table.toString(), "--machine", machine.toString());
+        assertTrue(like.out().contains("OpenBLAS kernels: SkylakeX\n"), like.out());
     }
 
     /**
